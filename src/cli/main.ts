@@ -1,0 +1,70 @@
+import { Command, CommanderError } from 'commander';
+import { summaryCommand } from './commands/summary';
+import { tagCommand } from './commands/tag';
+import { validateCommand } from './commands/validate';
+import { defaultConfigDir } from './config-option';
+import { processIo, type CliIo } from './output';
+
+/**
+ * Builds the `tfpf` command line. Each action stores its exit code in `result.code`; commands that run
+ * asynchronously (the local runner) return a promise.
+ */
+export function buildProgram(io: CliIo, result: { code: number | Promise<number> }): Command {
+  const program = new Command('tfpf')
+    .description(
+      'Terraform Pipeline Factory: validate the configuration, explain release tags, run stages locally',
+    )
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride();
+  const configOption = (): [string, string, string] => [
+    '--config <dir>',
+    'configuration folder (factory.yaml + <env>.yaml files)',
+    defaultConfigDir(),
+  ];
+
+  program
+    .command('validate')
+    .description('validate the configuration; exit 0 when valid, else 1 listing every problem')
+    .option(...configOption())
+    .action((opts: { config: string }) => {
+      result.code = validateCommand(opts.config, io);
+    });
+
+  program
+    .command('tag')
+    .description(
+      'explain a release tag: print its resolved release as JSON (exit 0), or why it is rejected (exit 1)',
+    )
+    .argument('<tag>', 'release tag, <env>_<region|global>/<team>/<version>')
+    .option(...configOption())
+    .action((tag: string, opts: { config: string }) => {
+      result.code = tagCommand(tag, opts.config, io);
+    });
+
+  program
+    .command('summary')
+    .description('print environments, regions, teams, accounts, pipelines and example state keys')
+    .option(...configOption())
+    .action((opts: { config: string }) => {
+      result.code = summaryCommand(opts.config, io);
+    });
+
+  return program;
+}
+
+/** Runs the CLI with `argv` (as process.argv) and resolves to the process exit code. */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const result: { code: number | Promise<number> } = { code: 0 };
+  const program = buildProgram(io, result);
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; usage errors exit 2 (commander already printed the message).
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    throw error;
+  }
+  return await result.code;
+}

@@ -1,0 +1,235 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as semver from 'semver';
+import type { z } from 'zod';
+import { ConfigError, type ConfigProblem } from './config-error';
+import type { EnvironmentModel, FactoryModel } from './model';
+import { environmentSchema, factorySchema, type EnvironmentConfig, type FactoryConfig } from './schema';
+import { allowedKeysAt, formatFieldPath } from './schema-paths';
+import { didYouMean } from './suggest';
+import { YamlSource } from './yaml-source';
+
+export const FACTORY_FILE = 'factory.yaml';
+const MAX_BUCKET_NAME = 63;
+const MIN_LOCKFILE_VERSION = { terraform: '1.11.0', opentofu: '1.10.0' } as const;
+
+/** A configuration file's name and text, as read from disk (or built by a test). */
+export interface ConfigFile {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** How a path is shown in messages: relative to the working directory when inside it. */
+export function displayPath(file: string, cwd: string = process.cwd()): string {
+  const relative = path.relative(cwd, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+/** Reads every `*.yaml`/`*.yml` file of a configuration folder and validates it. Throws ConfigError. */
+export function loadConfig(dir: string): FactoryModel {
+  const absolute = path.resolve(dir);
+  const shown = displayPath(absolute);
+  let names: string[];
+  try {
+    names = fs.readdirSync(absolute).filter((name) => /\.ya?ml$/.test(name));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'folder not found' : String(error);
+    throw new ConfigError([{ file: shown, field: '', message: `cannot read configuration: ${reason}` }]);
+  }
+  const files = names
+    .sort()
+    .map((name) => ({ name, text: fs.readFileSync(path.join(absolute, name), 'utf8') }));
+  return buildModel(absolute, shown, files);
+}
+
+function validate<T extends z.ZodType>(
+  schema: T,
+  source: YamlSource,
+  problems: ConfigProblem[],
+): z.output<T> | undefined {
+  const syntax = source.syntaxProblems();
+  if (syntax.length > 0) {
+    problems.push(...syntax);
+    return undefined;
+  }
+  const data = source.toJS();
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    problems.push({ file: source.file, field: '', message: 'must be a YAML mapping of settings' });
+    return undefined;
+  }
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      const allowed = allowedKeysAt(schema, issue.path);
+      for (const key of issue.keys) {
+        problems.push({
+          file: source.file,
+          field: formatFieldPath([...issue.path, key]),
+          message: `unknown key${didYouMean(key, allowed)}; allowed here: ${allowed.join(', ')}`,
+          line: source.lineOf([...issue.path, key]),
+        });
+      }
+      continue;
+    }
+    problems.push({
+      file: source.file,
+      field: formatFieldPath(issue.path),
+      message: issue.message,
+      line: source.lineOf(issue.path),
+    });
+  }
+  return undefined;
+}
+
+/** Validates configuration files (pure: no disk access). Throws ConfigError with every problem found. */
+export function buildModel(dir: string, shownDir: string, files: readonly ConfigFile[]): FactoryModel {
+  const problems: ConfigProblem[] = [];
+  const show = (name: string): string => (shownDir === '' ? name : `${shownDir}/${name}`);
+
+  const factoryFile = files.find((f) => f.name === FACTORY_FILE);
+  const strayFactory = files.find((f) => f.name === 'factory.yml');
+  if (strayFactory) {
+    problems.push({ file: show(strayFactory.name), field: '', message: `rename to ${FACTORY_FILE}` });
+  }
+  let factory: FactoryConfig | undefined;
+  if (factoryFile === undefined) {
+    problems.push({
+      file: show(FACTORY_FILE),
+      field: '',
+      message:
+        'missing: every configuration folder needs factory.yaml (repository, stateBucketPrefix, globalRegion, tools)',
+    });
+  } else {
+    factory = validate(factorySchema, new YamlSource(show(factoryFile.name), factoryFile.text), problems);
+  }
+
+  const environments: EnvironmentModel[] = [];
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    if (file.name === FACTORY_FILE || file.name === 'factory.yml') continue;
+    const shown = show(file.name);
+    const stem = file.name.replace(/\.ya?ml$/, '');
+    const source = new YamlSource(shown, file.text);
+    const env: EnvironmentConfig | undefined = validate(environmentSchema, source, problems);
+    if (env === undefined) continue;
+    const fileProblems = checkEnvironment(env, stem, source, factory);
+    problems.push(...fileProblems);
+    const previous = seen.get(env.environment);
+    if (previous !== undefined) {
+      problems.push({
+        file: shown,
+        field: 'environment',
+        message: `"${env.environment}" is already defined in ${previous}`,
+        line: source.lineOf(['environment']),
+      });
+      continue;
+    }
+    seen.set(env.environment, shown);
+    if (fileProblems.length > 0) continue;
+    const { $schema: _schema, protected: explicitProtected, ...rest } = env;
+    environments.push({
+      ...rest,
+      protected: explicitProtected ?? factory?.protectedEnvironments.includes(env.environment) ?? false,
+      file: shown,
+    });
+  }
+
+  if (files.filter((f) => f.name !== FACTORY_FILE && f.name !== 'factory.yml').length === 0) {
+    problems.push({
+      file: shownDir === '' ? '.' : shownDir,
+      field: '',
+      message: 'no environments: add at least one <env>.yaml file next to factory.yaml',
+    });
+  }
+  if (factory !== undefined && factoryFile !== undefined) {
+    problems.push(
+      ...checkFactory(factory, new YamlSource(show(factoryFile.name), factoryFile.text), [...seen.keys()]),
+    );
+  }
+
+  if (problems.length > 0 || factory === undefined) throw new ConfigError(problems);
+  const { $schema: _factorySchema, ...factorySettings } = factory;
+  environments.sort((a, b) => a.environment.localeCompare(b.environment));
+  return { dir, factory: factorySettings, environments };
+}
+
+function checkEnvironment(
+  env: EnvironmentConfig,
+  stem: string,
+  source: YamlSource,
+  factory: FactoryConfig | undefined,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const at = (field: readonly PropertyKey[], message: string): void => {
+    problems.push({ file: source.file, field: formatFieldPath(field), message, line: source.lineOf(field) });
+  };
+  if (env.environment !== stem) {
+    at(
+      ['environment'],
+      `"${env.environment}" must equal the file name "${stem}" (rename the file or the environment)`,
+    );
+  }
+  const firstIndex = new Map<string, number>();
+  env.regions.forEach((region, index) => {
+    const first = firstIndex.get(region);
+    if (first === undefined) firstIndex.set(region, index);
+    else at(['regions', index], `"${region}" is listed twice (also regions[${first}])`);
+  });
+  const listedProtected = factory?.protectedEnvironments.includes(env.environment) ?? false;
+  if (env.protected === false && listedProtected) {
+    at(
+      ['protected'],
+      `"${env.environment}" is listed in factory.yaml protectedEnvironments; protected: false conflicts with it (remove one of them)`,
+    );
+  }
+  const isProtected = env.protected ?? listedProtected;
+  if (isProtected && !env.approval.required) {
+    at(
+      ['approval', 'required'],
+      `${env.environment} is a protected environment and must require approval (set approval.required: true)`,
+    );
+  }
+  return problems;
+}
+
+function checkFactory(
+  factory: FactoryConfig,
+  source: YamlSource,
+  environments: readonly string[],
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const at = (field: readonly PropertyKey[], message: string): void => {
+    problems.push({ file: source.file, field: formatFieldPath(field), message, line: source.lineOf(field) });
+  };
+  for (const env of environments) {
+    const bucket = `${factory.stateBucketPrefix}-${env}`;
+    if (bucket.length > MAX_BUCKET_NAME) {
+      at(
+        ['stateBucketPrefix'],
+        `state bucket "${bucket}" for environment ${env} would be ${bucket.length} characters; S3 allows at most ${MAX_BUCKET_NAME} (shorten the prefix)`,
+      );
+    }
+    if (bucket.endsWith('-s3alias')) {
+      at(['stateBucketPrefix'], `state bucket "${bucket}" ends with the reserved suffix "-s3alias"`);
+    }
+  }
+  const { engine } = factory.tools;
+  if (engine === 'opentofu' && factory.tools.opentofu === undefined) {
+    at(
+      ['tools', 'opentofu'],
+      'is required when tools.engine is "opentofu" (an exact version such as "1.10.6")',
+    );
+  }
+  const engineVersion = engine === 'opentofu' ? factory.tools.opentofu : factory.tools.terraform;
+  if (factory.locking === 's3-lockfile' && engineVersion !== undefined) {
+    const minimum = MIN_LOCKFILE_VERSION[engine];
+    if (semver.lt(engineVersion, minimum)) {
+      at(
+        ['tools', engine],
+        `${engine} ${engineVersion} has no S3 lockfile: locking "s3-lockfile" needs ${engine} >= ${minimum} (or set locking: dynamodb)`,
+      );
+    }
+  }
+  return problems;
+}

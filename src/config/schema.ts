@@ -1,0 +1,217 @@
+import { z } from 'zod';
+import { AWS_REGIONS } from './aws-regions';
+import { didYouMean } from './suggest';
+
+/** Environment and team names: also used in tags, state keys, bucket and role names. */
+export const NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
+/** Exact tool versions: `1.9.8`, never ranges, `latest` or pre-releases. */
+export const EXACT_VERSION_PATTERN = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
+const ACCOUNT_PATTERN = /^\d{12}$/;
+const BUCKET_PREFIX_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+const REPOSITORY_PATTERN = /^[A-Za-z0-9_.-]{1,100}$/;
+const BRANCH_PATTERN = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!\/)(?!.*\/$)(?!.*\.lock$)[A-Za-z0-9._/-]{1,100}$/;
+const RELATIVE_DIR_PATTERN = /^(?!\.\.?(\/|$))(?!.*\/\.\.?(\/|$))[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+
+function describe(input: unknown): string {
+  if (input === undefined) return 'nothing';
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'a list';
+  if (typeof input === 'object') return 'a mapping';
+  if (typeof input === 'number') return `the unquoted number ${String(input)}`;
+  return `${typeof input} ${JSON.stringify(input)}`;
+}
+
+function requiredString(what: string): z.ZodString {
+  return z.string({
+    error: (issue) =>
+      issue.input === undefined ? `is required (${what})` : `must be ${what}; found ${describe(issue.input)}`,
+  });
+}
+
+export const nameSchema = requiredString('a name matching ^[a-z][a-z0-9-]{0,30}$').regex(NAME_PATTERN, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not a valid name: use 1-31 characters, lowercase letters, digits and "-", starting with a letter`,
+});
+
+export const regionSchema = z.enum(AWS_REGIONS, {
+  error: (issue) =>
+    typeof issue.input === 'string'
+      ? `${JSON.stringify(issue.input)} is not an AWS region${didYouMean(issue.input, AWS_REGIONS)}`
+      : `must be an AWS region code such as "eu-central-1"; found ${describe(issue.input)}`,
+});
+
+const exactVersionSchema = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is required (an exact version such as "1.9.8")'
+        : `must be an exact version such as "1.9.8" written as a string; found ${describe(issue.input)}${
+            typeof issue.input === 'number' ? ' (YAML reads 0.64 as a number: quote the version)' : ''
+          }`,
+  })
+  .regex(EXACT_VERSION_PATTERN, {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is not an exact version: use MAJOR.MINOR.PATCH such as "1.9.8" (no ranges, "v", "latest" or pre-releases)`,
+  });
+
+const accountSchema = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is required (a 12-digit AWS account ID in quotes, such as "111111111111")'
+        : typeof issue.input === 'number'
+          ? `must be a quoted 12-digit string such as "111111111111"; YAML read the unquoted number ${String(issue.input)} (quote it: leading zeros in account IDs are significant)`
+          : `must be a quoted 12-digit AWS account ID; found ${describe(issue.input)}`,
+  })
+  .regex(ACCOUNT_PATTERN, {
+    error: (issue) => `${JSON.stringify(issue.input)} is not an AWS account ID: use exactly 12 digits`,
+  });
+
+const booleanSchema = (what: string): z.ZodBoolean =>
+  z.boolean({ error: (issue) => `must be true or false (${what}); found ${describe(issue.input)}` });
+
+const relativeDirSchema = requiredString('a relative folder path').regex(RELATIVE_DIR_PATTERN, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not a relative folder inside the repository (letters, digits, "_", ".", "-" and "/"; no "..", no leading "/")`,
+});
+
+export const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const toolsSchema = z.strictObject({
+  engine: z
+    .enum(['terraform', 'opentofu'], {
+      error: (issue) => `must be "terraform" or "opentofu"; found ${describe(issue.input)}`,
+    })
+    .default('terraform')
+    .describe('Which engine the buildspecs run. Default: terraform.'),
+  terraform: exactVersionSchema.describe('Terraform version installed by CodeBuild, e.g. "1.12.2".'),
+  opentofu: exactVersionSchema.optional().describe('OpenTofu version; required when engine is "opentofu".'),
+  tflint: exactVersionSchema.describe('tflint version, e.g. "0.64.0".'),
+  tfsec: exactVersionSchema.describe('tfsec version, e.g. "1.28.13".'),
+  checkov: exactVersionSchema.describe('checkov version, e.g. "3.3.30".'),
+});
+
+export const layoutSchema = z
+  .strictObject({
+    regional: relativeDirSchema.default('regional').describe('Root module for <env>_<region>/… tags.'),
+    global: relativeDirSchema.default('global').describe('Root module for <env>_global/… tags.'),
+    vars: relativeDirSchema.default('vars').describe('Folder holding the layered *.tfvars files.'),
+  })
+  .describe('Infra repository layout. Default: regional/, global/, vars/.');
+
+export const scannersSchema = z
+  .strictObject({
+    failOn: z
+      .enum(SEVERITIES, {
+        error: (issue) => `must be one of ${SEVERITIES.join(', ')}; found ${describe(issue.input)}`,
+      })
+      .default('LOW')
+      .describe(
+        'Lowest severity that fails a scanner action. Findings without a severity always fail. Default: LOW.',
+      ),
+  })
+  .describe('Security scanner thresholds.');
+
+export const factorySchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    repository: requiredString('a CodeCommit repository name')
+      .regex(REPOSITORY_PATTERN, {
+        error: (issue) =>
+          `${JSON.stringify(issue.input)} is not a CodeCommit repository name (1-100 letters, digits, ".", "_", "-")`,
+      })
+      .describe('CodeCommit repository holding the Terraform code.'),
+    importExisting: booleanSchema('import the repository instead of creating it')
+      .default(false)
+      .describe('Use an existing repository instead of creating one. Default: false.'),
+    mainBranch: requiredString('a git branch name')
+      .regex(BRANCH_PATTERN, {
+        error: (issue) => `${JSON.stringify(issue.input)} is not a valid git branch name`,
+      })
+      .default('main')
+      .describe('Tags must point at commits reachable from this branch. Default: main.'),
+    stateBucketPrefix: requiredString('a lowercase S3 bucket name prefix')
+      .regex(BUCKET_PREFIX_PATTERN, {
+        error: (issue) =>
+          `${JSON.stringify(issue.input)} cannot start an S3 bucket name: use lowercase letters, digits and "-", starting and ending with a letter or digit (no dots)`,
+      })
+      .refine((value) => !value.startsWith('xn--') && !value.startsWith('sthree-'), {
+        error: 'must not start with "xn--" or "sthree-" (reserved by S3)',
+      })
+      .describe('State buckets are <prefix>-<env>; lock tables <prefix>-lock-<env>.'),
+    globalRegion: regionSchema.describe('Region that <env>_global/… releases deploy from.'),
+    tools: toolsSchema,
+    locking: z
+      .enum(['s3-lockfile', 'dynamodb'], {
+        error: (issue) => `must be "s3-lockfile" or "dynamodb"; found ${describe(issue.input)}`,
+      })
+      .default('s3-lockfile')
+      .describe(
+        'State locking: S3 native lockfile (Terraform >= 1.11, OpenTofu >= 1.10) or a DynamoDB table. Default: s3-lockfile.',
+      ),
+    layout: layoutSchema.default({ regional: 'regional', global: 'global', vars: 'vars' }),
+    scanners: scannersSchema.default({ failOn: 'LOW' }),
+    protectedEnvironments: z
+      .array(nameSchema)
+      .default(['prod'])
+      .describe('Environments that must require approval. Default: [prod].'),
+    pipelineNamePrefix: nameSchema
+      .default('tfpf')
+      .describe('Pipelines are named <prefix>-<env>. Default: tfpf.'),
+  })
+  .describe('Terraform Pipeline Factory global settings (pipelines/factory.yaml).');
+
+const teamSchema = z.strictObject({
+  account: accountSchema.describe('Workload account of this team in this environment.'),
+});
+
+export const approvalSchema = z.strictObject({
+  required: booleanSchema('require a manual approval before apply')
+    .default(true)
+    .describe('Add a manual approval stage before apply. Default: true.'),
+  notify: z
+    .array(
+      z.email({
+        error: (issue) => `${JSON.stringify(issue.input)} is not an email address`,
+      }),
+    )
+    .default([])
+    .describe('Email addresses subscribed to approval requests.'),
+  timeoutMinutes: z
+    .number({ error: (issue) => `must be a whole number of minutes; found ${describe(issue.input)}` })
+    .int({ error: 'must be a whole number of minutes' })
+    .min(5, { error: 'must be at least 5 minutes (CodePipeline minimum)' })
+    .max(86400, { error: 'must be at most 86400 minutes (60 days, the CodePipeline maximum)' })
+    .default(10080)
+    .describe('Minutes an approval waits before it fails. Default: 10080 (7 days).'),
+});
+
+export const environmentSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    environment: nameSchema.describe('Environment name; must equal the file name.'),
+    regions: z
+      .array(regionSchema, {
+        error: (issue) => `must be a list of AWS regions; found ${describe(issue.input)}`,
+      })
+      .min(1, { error: 'must list at least one region' })
+      .describe('Regions that <env>_<region>/… tags may target.'),
+    teams: z
+      .record(nameSchema, teamSchema, {
+        error: (issue) => `must be a mapping of team name to { account }; found ${describe(issue.input)}`,
+      })
+      .refine((teams) => Object.keys(teams).length > 0, { error: 'must define at least one team' })
+      .describe('Teams and their workload account in this environment.'),
+    approval: approvalSchema.default({ required: true, notify: [], timeoutMinutes: 10080 }),
+    protected: booleanSchema('refuse this environment without required approval')
+      .optional()
+      .describe('Require approval here. Default: true when listed in factory protectedEnvironments.'),
+  })
+  .describe('One environment (pipelines/<env>.yaml).');
+
+export type FactoryConfig = z.output<typeof factorySchema>;
+export type EnvironmentConfig = z.output<typeof environmentSchema>;
+export type ToolsConfig = z.output<typeof toolsSchema>;
+export type LayoutConfig = z.output<typeof layoutSchema>;
+export type TeamConfig = z.output<typeof teamSchema>;

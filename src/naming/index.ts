@@ -1,0 +1,28 @@
+/**
+ * Names derived from the configuration. Pure functions shared by the CDK app, the tag handler, the CLI and the
+ * local runner, so every part of the factory agrees on them.
+ */
+
+/** Scope of a release: a region code, or `global` for account-level resources. */
+export type Scope = string;
+export const GLOBAL_SCOPE = 'global';
+
+/** `research/dev-eu-central-1/terraform.tfstate`; `research/dev-global/terraform.tfstate` for global scope. */
+export function stateKey(team: string, environment: string, scope: Scope): string {
+  return `${team}/${environment}-${scope}/terraform.tfstate`;
+}
+
+/** `<stateBucketPrefix>-<env>`. */
+export function stateBucketName(prefix: string, environment: string): string {
+  return `${prefix}-${environment}`;
+}
+
+/** `<stateBucketPrefix>-lock-<env>` (used when `locking: dynamodb`). */
+export function lockTableName(prefix: string, environment: string): string {
+  return `${prefix}-lock-${environment}`;
+}
+
+/** `<pipelineNamePrefix>-<env>`, e.g. `tfpf-dev`. */
+export function pipelineName(prefix: string, environment: string): string {
+  return `${prefix}-${environment}`;
+}
