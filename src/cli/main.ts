@@ -50,6 +50,10 @@ export function buildProgram(io: CliIo, result: { code: number | Promise<number>
       result.code = summaryCommand(opts.config, io);
     });
 
+  // @command:run (registered by the local runner)
+
+  // @command:check-rule (registered by the release trigger)
+
   return program;
 }
 
