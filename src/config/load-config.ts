@@ -176,7 +176,8 @@ function checkEnvironment(
     if (first === undefined) firstIndex.set(region, index);
     else at(['regions', index], `"${region}" is listed twice (also regions[${first}])`);
   });
-  const listedProtected = factory?.protectedEnvironments.includes(env.environment) ?? false;
+  // When factory.yaml itself is invalid, check against the default protected list so no error is hidden.
+  const listedProtected = (factory?.protectedEnvironments ?? ['prod']).includes(env.environment);
   if (env.protected === false && listedProtected) {
     at(
       ['protected'],

@@ -199,7 +199,12 @@ export const environmentSchema = z
       .describe('Regions that <env>_<region>/… tags may target.'),
     teams: z
       .record(nameSchema, teamSchema, {
-        error: (issue) => `must be a mapping of team name to { account }; found ${describe(issue.input)}`,
+        error: (issue) =>
+          issue.code === 'invalid_key'
+            ? `${JSON.stringify(issue.input)} is not a valid name: use 1-31 characters, lowercase letters, digits and "-", starting with a letter`
+            : issue.input === undefined
+              ? 'is required (a mapping of team name to { account: "<12 digits>" })'
+              : `must be a mapping of team name to { account }; found ${describe(issue.input)}`,
       })
       .refine((teams) => Object.keys(teams).length > 0, { error: 'must define at least one team' })
       .describe('Teams and their workload account in this environment.'),

@@ -18,7 +18,7 @@ function distance(a: string, b: string, max: number): number {
 
 /** The closest candidate within a small edit distance, for "did you mean …?" hints. */
 export function closest(value: string, candidates: readonly string[]): string | undefined {
-  const max = Math.max(1, Math.floor(value.length / 4));
+  const max = Math.max(2, Math.floor(value.length / 3));
   let best: string | undefined;
   let bestDistance = max + 1;
   for (const candidate of candidates) {

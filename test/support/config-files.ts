@@ -1,0 +1,44 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildModel, type ConfigFile, type FactoryModel } from '../../src/config';
+
+export const SHIPPED_CONFIG_DIR = path.join(__dirname, '..', '..', 'pipelines');
+
+/** The shipped default configuration files, by name. */
+export function shippedConfigFiles(): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const name of fs
+    .readdirSync(SHIPPED_CONFIG_DIR)
+    .filter((n) => n.endsWith('.yaml'))
+    .sort()) {
+    files.set(name, fs.readFileSync(path.join(SHIPPED_CONFIG_DIR, name), 'utf8'));
+  }
+  return files;
+}
+
+/** Builds a model from the shipped files with some files replaced, added (text) or removed (null). */
+export function modelWith(changes: Record<string, string | null> = {}): FactoryModel {
+  return buildModel('/config', 'pipelines', filesWith(changes));
+}
+
+export function filesWith(changes: Record<string, string | null>): ConfigFile[] {
+  const files = shippedConfigFiles();
+  for (const [name, text] of Object.entries(changes)) {
+    if (text === null) files.delete(name);
+    else files.set(name, text);
+  }
+  return [...files.entries()].map(([name, text]) => ({ name, text }));
+}
+
+/** Writes a configuration folder into a fresh temp dir and returns its path. */
+export function writeConfigDir(changes: Record<string, string | null> = {}): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfpf-config-'));
+  for (const { name, text } of filesWith(changes)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+/** A small environment file. */
+export function envYaml(name: string, body: string): string {
+  return `environment: ${name}\n${body}`;
+}
