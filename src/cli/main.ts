@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { checkRuleCommand } from './commands/check-rule';
+import { registerRunCommand } from './commands/run';
 import { summaryCommand } from './commands/summary';
 import { tagCommand } from './commands/tag';
 import { validateCommand } from './commands/validate';
@@ -50,9 +52,26 @@ export function buildProgram(io: CliIo, result: { code: number | Promise<number>
       result.code = summaryCommand(opts.config, io);
     });
 
-  // @command:run (registered by the local runner)
+  registerRunCommand(program, io, result, configOption);
 
-  // @command:check-rule (registered by the release trigger)
+  program
+    .command('check-rule')
+    .description(
+      'run the rules/ patterns through EventBridge TestEventPattern for an event; print which rules match',
+    )
+    .option('--event <file>', 'EventBridge event JSON file (default: a built-in sample tag event)')
+    .option(
+      '--endpoint <url>',
+      'EventBridge endpoint, e.g. an emulator (default: AWS, with your credentials)',
+    )
+    .option(
+      '--region <region>',
+      'region of the EventBridge client (default: AWS_REGION, else the event region)',
+    )
+    .option(...configOption())
+    .action((opts: { config: string; event?: string; endpoint?: string; region?: string }) => {
+      result.code = checkRuleCommand(opts, io);
+    });
 
   return program;
 }
