@@ -1,0 +1,268 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { projectRoot } from '../../src/local/project-paths';
+import { loadBuildSpecFile, type BuildSpec } from '../../src/runner/buildspec';
+
+// Static checks of the buildspec files (the runner tests execute them for real).
+
+const DIR = path.join(projectRoot(), 'buildspecs');
+const NAMES = ['tflint', 'checkov', 'tfsec', 'plan', 'apply'] as const;
+const specs = Object.fromEntries(
+  NAMES.map((n) => [n, loadBuildSpecFile(path.join(DIR, `${n}.yml`))]),
+) as Record<(typeof NAMES)[number], BuildSpec>;
+
+function commands(spec: BuildSpec): string[] {
+  return Object.values(spec.phases).flatMap((p) => [...(p?.commands ?? []), ...(p?.finally ?? [])]);
+}
+
+/** The body of the n-th `python3 - ... <<'PY'` heredoc of a command. */
+function heredocs(command: string): string[] {
+  return [...command.matchAll(/<<'PY'\n([\s\S]*?)\nPY\n/g)].map((m) => m[1] as string);
+}
+
+describe.each(NAMES)('buildspecs/%s.yml', (name) => {
+  const spec = specs[name];
+
+  test('every command block starts with set -euo pipefail and is valid bash', () => {
+    for (const command of commands(spec)) {
+      expect(command.split('\n')[0]).toBe('set -euo pipefail');
+      execFileSync('bash', ['-n'], { input: command });
+    }
+  });
+
+  test('no eval and no string-built command lines', () => {
+    for (const command of commands(spec)) {
+      expect(command).not.toMatch(/\beval\b/);
+      expect(command).not.toMatch(/\bbash -c\b|\bsh -c\b/);
+    }
+  });
+
+  test('embedded Python programs compile', () => {
+    for (const program of commands(spec).flatMap(heredocs)) {
+      execFileSync('python3', ['-c', 'import sys; compile(sys.stdin.read(), "buildspec", "exec")'], {
+        input: program,
+      });
+    }
+  });
+});
+
+describe('shared blocks stay identical across buildspecs', () => {
+  test('the fetch-verify installer', () => {
+    const installers = ['tflint', 'tfsec', 'plan', 'apply'].map(
+      (n) => heredocs(specs[n as 'plan'].phases.install?.commands[0] as string)[0],
+    );
+    expect(new Set(installers).size).toBe(1);
+    expect(installers[0]).toContain('SHA-256 mismatch');
+  });
+
+  test('the scanners judge findings the same way', () => {
+    const judges = ['tflint', 'checkov', 'tfsec'].map((n) => {
+      const program = heredocs(specs[n as 'tflint'].phases.build?.commands[0] as string)[0] as string;
+      return program.slice(program.indexOf('# --- common to the scanner buildspecs'));
+    });
+    expect(new Set(judges).size).toBe(1);
+  });
+
+  test('plan and apply set up the release identically (validation, tfvars, profiles, backend)', () => {
+    const setup = (n: 'plan' | 'apply'): string => {
+      const pre = specs[n].phases.pre_build?.commands[0] as string;
+      const start = pre.indexOf('# Release variables');
+      const end = pre.indexOf('# Fail early');
+      return pre.slice(start, end);
+    };
+    expect(setup('plan')).toBe(setup('apply'));
+  });
+});
+
+describe('contract with the pipeline', () => {
+  test('scanners declare a JUnit report group named after the tool, from reports/<tool>.xml', () => {
+    for (const tool of ['tflint', 'checkov', 'tfsec'] as const) {
+      expect(specs[tool].reports).toEqual({
+        [tool]: { files: [`${tool}.xml`], baseDirectory: 'reports', fileFormat: 'JUNITXML' },
+      });
+    }
+  });
+
+  test('plan exports the variables and files the approval and apply stages read', async () => {
+    const { PLAN_EXPORTS } = await import('../../src/pipeline/release-variables');
+    expect(specs.plan.exportedVariables).toEqual([...PLAN_EXPORTS]);
+    expect(specs.plan.artifacts?.files).toEqual([
+      'tfplan',
+      'plan.json',
+      'summary.json',
+      'summary.md',
+      'plan-meta.json',
+      '.terraform.lock.hcl',
+    ]);
+  });
+
+  test('apply reads the plan artifact and never re-plans or targets', () => {
+    const text = commands(specs.apply).join('\n');
+    expect(text).toContain('$CODEBUILD_SRC_DIR_PlanOutput');
+    expect(text).not.toMatch(/"\$TFPF_TF" plan\b/);
+    expect(text).not.toMatch(/\s-target[=\s]/);
+    expect(text).toContain(
+      'apply -input=false -no-color -lock-timeout="$TF_LOCK_TIMEOUT" "$TFPF_PLAN_DIR/tfplan"',
+    );
+  });
+
+  test('the local runner sets exactly the static variables the CDK projects set', async () => {
+    const { staticBuildEnvironment } = await import('../../src/pipeline/terraform-projects');
+    const { projectEnvironment } = await import('../../src/runner/action-environment');
+    const { loadConfig } = await import('../../src/config');
+    const config = loadConfig(path.join(projectRoot(), 'pipelines'));
+    const release = { environment: 'dev' } as never;
+    const toolchain = {
+      engine: 'terraform',
+      engineVersion: '1.8.5',
+      versions: { tflint: '0.64.0', tfsec: '1.28.14', checkov: '3.3.30' },
+    } as never;
+    const local = projectEnvironment(config, release, toolchain, {
+      bucket: 'acme-tfstate-dev',
+      region: 'us-east-1',
+      locking: { locking: 'dynamodb', lockTable: 'acme-tfstate-lock-dev' },
+    });
+    const cdk = staticBuildEnvironment(
+      { ...config, factory: { ...config.factory, locking: 'dynamodb' } },
+      'dev',
+      'us-east-1',
+    );
+    expect(Object.keys(local).sort()).toEqual(Object.keys(cdk).sort());
+    expect(local.PLAN_ROLE_NAME).toBe(cdk.PLAN_ROLE_NAME);
+    expect(local.APPLY_ROLE_NAME).toBe(cdk.APPLY_ROLE_NAME);
+  });
+});
+
+describe('fetch-verify installer (the CodeBuild install path, against a file:// mirror)', () => {
+  const program = heredocs(specs.tflint.phases.install?.commands[0] as string)[0] as string;
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfpf-fetch-'));
+    fs.mkdirSync(path.join(dir, 'mirror'));
+    // A release archive with one executable, and a checksum file listing it (as vendors publish them).
+    execFileSync('python3', [
+      '-c',
+      'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], "w"); z.writestr("tool", "#!/bin/sh\\necho tool 1.2.3\\n"); z.close()',
+      path.join(dir, 'mirror', 'tool_linux_amd64.zip'),
+    ]);
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function sums(digest: string): void {
+    fs.writeFileSync(
+      path.join(dir, 'mirror', 'checksums.txt'),
+      `${digest}  tool_linux_amd64.zip\n0000  other.zip\n`,
+    );
+  }
+  function install(): { code: number; output: string } {
+    try {
+      const output = execFileSync(
+        'python3',
+        [
+          '-',
+          `file://${dir}/mirror/tool_linux_amd64.zip`,
+          `file://${dir}/mirror/checksums.txt`,
+          `${dir}/tools`,
+          'tool',
+        ],
+        { input: program, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      return { code: 0, output };
+    } catch (error) {
+      const e = error as { status: number; stdout: string; stderr: string };
+      return { code: e.status, output: `${e.stdout}${e.stderr}` };
+    }
+  }
+  function digest(): string {
+    return execFileSync('sha256sum', [path.join(dir, 'mirror', 'tool_linux_amd64.zip')], {
+      encoding: 'utf8',
+    }).split(' ')[0] as string;
+  }
+
+  test('installs the binary when the SHA-256 matches the published checksum', () => {
+    sums(digest());
+    const { code, output } = install();
+    expect(code).toBe(0);
+    expect(output).toContain('verified tool_linux_amd64.zip');
+    expect(execFileSync(path.join(dir, 'tools', 'tool'), { encoding: 'utf8' })).toBe('tool 1.2.3\n');
+  });
+
+  test('refuses a tampered archive and installs nothing', () => {
+    sums('a'.repeat(64));
+    const { code, output } = install();
+    expect(code).toBe(1);
+    expect(output).toContain('SHA-256 mismatch');
+    expect(fs.existsSync(path.join(dir, 'tools', 'tool'))).toBe(false);
+  });
+
+  test('refuses an archive the checksum file does not list', () => {
+    fs.writeFileSync(path.join(dir, 'mirror', 'checksums.txt'), `${digest()}  something-else.zip\n`);
+    expect(install()).toMatchObject({ code: 1, output: expect.stringContaining('not listed') });
+  });
+});
+
+describe('plan summarizer (the program embedded in plan.yml)', () => {
+  // Providers cannot be downloaded here, so no real plan can contain aws_* resources: this feeds the real program
+  // a plan.json written by hand in Terraform's JSON plan format, with the prior state inside a tfplan zip.
+  const program = heredocs(specs.plan.phases.build?.commands[0] as string)[0] as string;
+
+  test('counts adds, changes, destroys and replacements, and flags IAM, network and destroy changes', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tfpf-summary-'));
+    try {
+      const change = (address: string, type: string, actions: string[]): object => ({
+        address,
+        mode: 'managed',
+        type,
+        change: { actions },
+      });
+      fs.writeFileSync(
+        path.join(out, 'plan.json'),
+        JSON.stringify({
+          terraform_version: '1.12.2',
+          resource_changes: [
+            change('aws_iam_role.deployer', 'aws_iam_role', ['create']),
+            change('aws_security_group.web', 'aws_security_group', ['update']),
+            change('aws_s3_bucket.logs', 'aws_s3_bucket', ['delete']),
+            change('aws_instance.app', 'aws_instance', ['delete', 'create']),
+            change('aws_sqs_queue.jobs', 'aws_sqs_queue', ['no-op']),
+            { ...change('data.aws_caller_identity.me', 'aws_caller_identity', ['read']), mode: 'data' },
+          ],
+          output_changes: { url: { actions: ['update'] } },
+        }),
+      );
+      execFileSync('python3', [
+        '-c',
+        'import json, sys, zipfile; z = zipfile.ZipFile(sys.argv[1], "w"); z.writestr("tfstate", json.dumps({"serial": 7, "lineage": "abc"})); z.close()',
+        path.join(out, 'tfplan'),
+      ]);
+      execFileSync('python3', ['-', out, path.join(out, 'exports')], {
+        input: program,
+        env: {
+          ...process.env,
+          RELEASE_TAG: 'prod_eu-central-1/risk/2.0',
+          STATE_KEY: 'risk/prod-eu-central-1/terraform.tfstate',
+        },
+      });
+      expect(fs.readFileSync(path.join(out, 'exports'), 'utf8').split('\n')).toEqual([
+        '1',
+        '1',
+        '1',
+        '1',
+        'DESTROY,IAM,NETWORK',
+        'prod_eu-central-1/risk/2.0: 1 to add, 1 to change, 1 to destroy, 1 to replace; flags: DESTROY,IAM,NETWORK',
+        '',
+      ]);
+      const meta = JSON.parse(fs.readFileSync(path.join(out, 'plan-meta.json'), 'utf8'));
+      expect(meta).toMatchObject({ serial: 7, lineage: 'abc', release_tag: 'prod_eu-central-1/risk/2.0' });
+      const md = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
+      expect(md).toContain('- **IAM**: 1 resource(s): `aws_iam_role.deployer`');
+      expect(md).toContain('- **NETWORK**: 1 resource(s): `aws_security_group.web`');
+      expect(md).toContain('- **DESTROY**: 2 resource(s): `aws_s3_bucket.logs`, `aws_instance.app`');
+      expect(md).toContain('Outputs changing: `url`');
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
