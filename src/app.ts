@@ -1,25 +1,67 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { ConfigError, loadConfig } from './config';
+import { addFactoryStacks, type BootstrapOptions } from './stacks';
+import type { ScannerCompute } from './pipeline/terraform-projects';
 
-/** CDK entry point: `cdk synth` / `cdk deploy` (configuration folder from `-c config=<dir>`). */
+/**
+ * CDK entry point: `cdk synth` / `cdk deploy`. Context (`-c key=value`):
+ * - `config=<dir>`: configuration folder (default `pipelines`);
+ * - `bootstrap=true` + `toolingAccount=<id>`: also synthesize the workload bootstrap stacks
+ *   (`applyPolicyArns=<arn,arn>`, `permissionsBoundaryArn=<arn>` to narrow the apply role);
+ * - `nag=true`: run cdk-nag AwsSolutions (CI and `scripts/check-templates` do; off by default because it adds
+ *   about a second to every synth, which would take the shipped configuration over its 3 s budget);
+ * - `scannerCompute=ec2`: run the scanners on EC2 instead of Lambda compute.
+ */
 function main(): void {
   // The built-in CloudFormation validation costs ~5 s per synth; templates are checked with cfn-lint, checkov
   // and cdk-nag instead. TFPF_CFN_VALIDATE=true turns it back on.
   const app = new App({ builtinCloudFormationValidation: process.env.TFPF_CFN_VALIDATE === 'true' });
-  const configDir = String(app.node.tryGetContext('config') ?? 'pipelines');
+  const context = (key: string): string | undefined => {
+    const value: unknown = app.node.tryGetContext(key);
+    return value === undefined || value === null ? undefined : String(value);
+  };
+  const fail = (message: string): never => {
+    process.stderr.write(`tfpf: ${message}\n`);
+    process.exit(1);
+  };
+
   let config;
   try {
-    config = loadConfig(configDir);
+    config = loadConfig(context('config') ?? 'pipelines');
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`tfpf: ${error.message}\n`);
-      process.exit(1);
-    }
+    if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
-  for (const env of config.environments) {
-    new Stack(app, `tfpf-${env.environment}`);
+
+  let bootstrap: BootstrapOptions | undefined;
+  if (context('bootstrap') === 'true') {
+    const toolingAccount = context('toolingAccount') ?? process.env.TFPF_TOOLING_ACCOUNT;
+    if (toolingAccount === undefined || !/^\d{12}$/.test(toolingAccount)) {
+      fail('bootstrap=true needs the tooling account: -c toolingAccount=<12-digit account id>');
+    }
+    const list = (key: string): string[] | undefined =>
+      context(key)
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+    bootstrap = {
+      toolingAccount: toolingAccount as string,
+      applyPolicyArns: list('applyPolicyArns'),
+      permissionsBoundaryArn: context('permissionsBoundaryArn'),
+    };
   }
+
+  const scannerCompute = context('scannerCompute') ?? 'lambda';
+  if (scannerCompute !== 'lambda' && scannerCompute !== 'ec2') {
+    fail(`scannerCompute must be "lambda" or "ec2"; found ${JSON.stringify(scannerCompute)}`);
+  }
+
+  addFactoryStacks(app, config, {
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    bootstrap,
+    nag: context('nag') === 'true',
+    scannerCompute: scannerCompute as ScannerCompute,
+  });
   app.synth();
 }
 

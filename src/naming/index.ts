@@ -26,3 +26,4 @@ export function lockTableName(prefix: string, environment: string): string {
 export function pipelineName(prefix: string, environment: string): string {
   return `${prefix}-${environment}`;
 }
+export { applyProjectRoleName, applyRoleName, planProjectRoleName, planRoleName, ROLE_PREFIX } from './roles';

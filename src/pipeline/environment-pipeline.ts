@@ -1,0 +1,144 @@
+import type * as codecommit from 'aws-cdk-lib/aws-codecommit';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import { Duration } from 'aws-cdk-lib';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { EnvironmentModel, FactoryModel } from '../config/model';
+import { pipelineName } from '../naming';
+import {
+  PLAN_ARTIFACT,
+  PLAN_NAMESPACE,
+  releaseActionEnvironment,
+  releaseVariableDeclarations,
+  SOURCE_ACTION,
+} from './release-variables';
+import { SCANNERS, type TerraformProjects } from './terraform-projects';
+
+/** Stage names, in order (Approval only when the environment requires it). */
+export const STAGES = { source: 'Source', checks: 'Checks', approval: 'Approval', apply: 'Apply' } as const;
+
+export interface EnvironmentPipelineProps {
+  readonly config: FactoryModel;
+  readonly environment: EnvironmentModel;
+  readonly repository: codecommit.IRepository;
+  readonly projects: TerraformProjects;
+  readonly artifactBucket: s3.IBucket;
+  /** Topic of the approval requests; required when the environment requires approval. */
+  readonly approvalTopic?: sns.ITopic;
+}
+
+/**
+ * The environment's CodePipeline (V2): Source (the tagged commit of `mainBranch`) → Checks (tflint ‖ checkov ‖
+ * tfsec ‖ plan) → Approval (when required) → Apply (of the plan artifact from Checks, never a re-plan).
+ *
+ * Executions come only from the tag handler: the source action has no trigger, the pipeline no trigger and no
+ * polling. Execution mode PARALLEL: releases of different regions and teams never wait for each other, and none is
+ * dropped (SUPERSEDED would silently discard a waiting release). Two releases of one state key cannot apply at
+ * the same time because apply holds the Terraform state lock, and a plan made stale by another apply is refused
+ * by the apply buildspec (state serial/lineage check) and by Terraform ("Saved plan is stale").
+ */
+export class EnvironmentPipeline extends Construct {
+  public readonly pipeline: codepipeline.Pipeline;
+  public readonly variables: ReturnType<typeof releaseVariableDeclarations>;
+
+  constructor(scope: Construct, id: string, props: EnvironmentPipelineProps) {
+    super(scope, id);
+    const { factory } = props.config;
+    const env = props.environment;
+    const { projects } = props.projects;
+    this.variables = releaseVariableDeclarations();
+    const environmentVariables = releaseActionEnvironment(this.variables);
+
+    const source = new codepipeline.Artifact('Source');
+    const planOutput = new codepipeline.Artifact(PLAN_ARTIFACT);
+
+    const sourceAction = new actions.CodeCommitSourceAction({
+      actionName: SOURCE_ACTION,
+      repository: props.repository,
+      branch: factory.mainBranch,
+      output: source,
+      trigger: actions.CodeCommitTrigger.NONE,
+      variablesNamespace: 'SourceVariables',
+    });
+
+    const scannerActions = SCANNERS.map(
+      (scanner) =>
+        new actions.CodeBuildAction({
+          actionName: scanner,
+          type: actions.CodeBuildActionType.TEST,
+          project: projects[scanner],
+          input: source,
+          environmentVariables,
+          runOrder: 1,
+        }),
+    );
+    const planAction = new actions.CodeBuildAction({
+      actionName: 'plan',
+      project: projects.plan,
+      input: source,
+      outputs: [planOutput],
+      environmentVariables,
+      variablesNamespace: PLAN_NAMESPACE,
+      runOrder: 1,
+    });
+
+    const stages: codepipeline.StageProps[] = [
+      { stageName: STAGES.source, actions: [sourceAction] },
+      { stageName: STAGES.checks, actions: [...scannerActions, planAction] },
+    ];
+
+    if (env.approval.required) {
+      if (props.approvalTopic === undefined) {
+        throw new Error(`${env.file}: approval.required is true but the pipeline has no approval topic`);
+      }
+      const v = this.variables;
+      stages.push({
+        stageName: STAGES.approval,
+        actions: [
+          new actions.ManualApprovalAction({
+            actionName: 'approve',
+            notificationTopic: props.approvalTopic,
+            additionalInformation: [
+              `Release ${v.RELEASE_TAG.reference()} (commit ${v.COMMIT_ID.reference()})`,
+              `to account ${v.TARGET_ACCOUNT.reference()} in ${v.TARGET_REGION.reference()}.`,
+              `Plan: ${planAction.variable('PLAN_SUMMARY')}`,
+              `Flags: ${planAction.variable('PLAN_FLAGS')}.`,
+              'The plan summary (summary.md) and plan.json are in the plan build.',
+            ].join(' '),
+            externalEntityLink: planAction.variable('PLAN_BUILD_URL'),
+            timeout: Duration.minutes(env.approval.timeoutMinutes),
+            runOrder: 1,
+          }),
+        ],
+      });
+    }
+
+    stages.push({
+      stageName: STAGES.apply,
+      actions: [
+        new actions.CodeBuildAction({
+          actionName: 'apply',
+          project: projects.apply,
+          input: source,
+          extraInputs: [planOutput],
+          environmentVariables,
+          runOrder: 1,
+        }),
+      ],
+    });
+
+    this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
+      pipelineName: pipelineName(factory.pipelineNamePrefix, env.environment),
+      pipelineType: codepipeline.PipelineType.V2,
+      executionMode: codepipeline.ExecutionMode.PARALLEL,
+      variables: Object.values(this.variables),
+      artifactBucket: props.artifactBucket,
+      crossAccountKeys: false,
+      restartExecutionOnUpdate: false,
+      usePipelineRoleForActions: true,
+      stages,
+    });
+  }
+}

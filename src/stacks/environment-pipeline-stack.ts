@@ -1,0 +1,169 @@
+import { ArnFormat, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as codecommit from 'aws-cdk-lib/aws-codecommit';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import type { EnvironmentModel, FactoryModel } from '../config/model';
+import { pipelineName } from '../naming';
+import { skipCheckov } from '../pipeline/checkov';
+import { EnvironmentPipeline } from '../pipeline/environment-pipeline';
+import { allowLogsEncryption } from '../pipeline/kms-policies';
+import { stateResourceArns } from '../pipeline/state-access';
+import { stateNames, type StateNames } from '../pipeline/state-names';
+import { TerraformProjects, type ScannerCompute } from '../pipeline/terraform-projects';
+import { acknowledgeNag, acknowledgeWildcards } from './nag';
+
+export interface EnvironmentPipelineStackProps extends StackProps {
+  readonly config: FactoryModel;
+  readonly environment: EnvironmentModel;
+  /** Folder of the buildspec files. Default: `buildspecs/` of the project. */
+  readonly buildSpecDir?: string;
+  /** Compute of the scanner projects. Default: `lambda`. */
+  readonly scannerCompute?: ScannerCompute;
+}
+
+/** Days pipeline artifacts are kept after an approval could still be pending. */
+const ARTIFACT_GRACE_DAYS = 30;
+
+/**
+ * One environment's release pipeline: its own KMS key, artifact bucket and approval topic (so no other
+ * environment's builds can read or replace its plans), the five CodeBuild projects and the CodePipeline.
+ *
+ * Nothing here depends on the number of regions or teams: those are values of pipeline variables and entries in
+ * IAM policies, never resources. The stack imports nothing from the tooling stack (state and repository are
+ * reached by name), so environments can be added and removed independently.
+ */
+export class EnvironmentPipelineStack extends Stack {
+  /** Encrypts this environment's artifacts, build logs and approval topic. */
+  public readonly pipelineKey: kms.Key;
+  public readonly artifactBucket: s3.Bucket;
+  /** Approval requests (email subscriptions from `approval.notify`); absent when approval is not required. */
+  public readonly approvalTopic?: sns.Topic;
+  public readonly projects: TerraformProjects;
+  public readonly pipeline: EnvironmentPipeline;
+
+  constructor(scope: Construct, id: string, props: EnvironmentPipelineStackProps) {
+    const env = props.environment;
+    super(scope, id, {
+      description: `Terraform Pipeline Factory: release pipeline of the ${env.environment} environment`,
+      ...props,
+    });
+    const { factory } = props.config;
+    const name = pipelineName(factory.pipelineNamePrefix, env.environment);
+
+    this.pipelineKey = new kms.Key(this, 'PipelineKey', {
+      alias: `alias/${name}-pipeline`,
+      description: `tfpf ${env.environment}: pipeline artifacts, build logs and approval requests`,
+      enableKeyRotation: true,
+    });
+    allowLogsEncryption(this.pipelineKey, 'BuildLogs');
+
+    const approvalDays = env.approval.required ? Math.ceil(env.approval.timeoutMinutes / 1440) : 0;
+    this.artifactBucket = new s3.Bucket(this, 'Artifacts', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.pipelineKey,
+      bucketKeyEnabled: true,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      lifecycleRules: [
+        {
+          id: 'expire-artifacts',
+          expiration: Duration.days(approvalDays + ARTIFACT_GRACE_DAYS),
+          noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+    });
+    const noAccessLogs =
+      'Pipeline artifacts are short-lived and read only by this pipeline and its builds; access is recorded by CloudTrail (enable S3 data events for object-level audit)';
+    acknowledgeNag(this.artifactBucket, 'AwsSolutions-S1', noAccessLogs);
+    skipCheckov(this.artifactBucket, { CKV_AWS_18: noAccessLogs });
+
+    if (env.approval.required) {
+      this.approvalTopic = new sns.Topic(this, 'ApprovalTopic', {
+        topicName: `${name}-approvals`,
+        displayName: `tfpf ${env.environment} approvals`,
+        masterKey: this.pipelineKey,
+        enforceSSL: true,
+      });
+      for (const email of env.approval.notify) {
+        this.approvalTopic.addSubscription(new subscriptions.EmailSubscription(email));
+      }
+    }
+
+    this.projects = new TerraformProjects(this, 'Projects', {
+      config: props.config,
+      environment: env,
+      encryptionKey: this.pipelineKey,
+      buildSpecDir: props.buildSpecDir,
+      scannerCompute: props.scannerCompute,
+    });
+
+    this.pipeline = new EnvironmentPipeline(this, 'Release', {
+      config: props.config,
+      environment: env,
+      repository: codecommit.Repository.fromRepositoryName(this, 'Repository', factory.repository),
+      projects: this.projects,
+      artifactBucket: this.artifactBucket,
+      approvalTopic: this.approvalTopic,
+    });
+
+    this.acknowledgeGrants(stateNames(factory, env.environment));
+  }
+
+  /** cdk-nag IAM5: the wildcards in this stack's policies, each bounded to this environment's own resources. */
+  private acknowledgeGrants(state: StateNames): void {
+    const artifacts = {
+      actions: [
+        's3:GetObject*',
+        's3:GetBucket*',
+        's3:List*',
+        's3:DeleteObject*',
+        's3:Abort*',
+        'kms:GenerateDataKey*',
+        'kms:ReEncrypt*',
+      ],
+      resources: [this.artifactBucket.arnForObjects('*')],
+    };
+    const artifactReason =
+      "CDK pipeline grants: objects of this environment's own artifact bucket and data keys of its own pipeline key; no other environment can use either";
+    acknowledgeWildcards(this.pipeline, artifacts, artifactReason);
+    acknowledgeWildcards(this.projects, artifacts, artifactReason);
+
+    for (const project of Object.values(this.projects.projects)) {
+      acknowledgeWildcards(
+        this.projects,
+        {
+          resources: [
+            `${this.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: `/aws/codebuild/${project.projectName}`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            })}:*`,
+            this.formatArn({
+              service: 'codebuild',
+              resource: 'report-group',
+              resourceName: `${project.projectName}-*`,
+            }),
+          ],
+        },
+        "CodeBuild defaults added by the CDK for every project: log streams of the project's own log group and report groups named after the project",
+      );
+    }
+
+    const stateArns = stateResourceArns(this, state);
+    for (const role of [this.projects.planRole, this.projects.applyRole]) {
+      acknowledgeWildcards(
+        role,
+        { resources: [stateArns.objects, stateArns.keys] },
+        `Terraform state: every object of this environment's state bucket ${state.bucket} (state files and lockfiles of all its teams and scopes), and KMS keys only when they carry the alias ${state.keyAlias} and are used through S3 or DynamoDB`,
+      );
+    }
+  }
+}

@@ -1,0 +1,167 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as codecommit from 'aws-cdk-lib/aws-codecommit';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { FactoryModel } from '../config/model';
+import { pipelineName } from '../naming';
+import { skipCheckov } from '../pipeline/checkov';
+import { FailureNotifier } from '../pipeline/failure-notifier';
+import { allowLogsEncryption } from '../pipeline/kms-policies';
+import { StateStore } from '../pipeline/state-store';
+import { ReleaseTrigger } from '../trigger/release-trigger';
+import { acknowledgeNag } from './nag';
+
+export interface ToolingStackProps extends StackProps {
+  readonly config: FactoryModel;
+  /** Days the server access logs of the state buckets are kept. Default: 365. */
+  readonly accessLogDays?: number;
+}
+
+/**
+ * The factory's shared resources in the tooling account: the infra repository, the factory KMS key, the
+ * failures topic, the release trigger (tag rule + handler), the failure notifier, and every environment's
+ * Terraform state (bucket, key, lock table). Per-environment pipelines live in their own stacks and reach the state
+ * by name, so removing an environment never touches this stack's exports.
+ */
+export class ToolingStack extends Stack {
+  public readonly repository: codecommit.IRepository;
+  /** Factory key: failures topic, trigger and notifier queues, tables and logs (not the state: see stateStores). */
+  public readonly encryptionKey: kms.Key;
+  /** Failed executions, rejected approvals and rejected release tags. */
+  public readonly failureTopic: sns.Topic;
+  /** State bucket per environment name. */
+  public readonly stateBuckets: Readonly<Record<string, s3.Bucket>>;
+  /** State key, bucket and lock table per environment name. */
+  public readonly stateStores: Readonly<Record<string, StateStore>>;
+  /** Receives the server access logs of the state buckets. */
+  public readonly accessLogsBucket: s3.Bucket;
+  public readonly releaseTrigger: ReleaseTrigger;
+  public readonly failureNotifier: FailureNotifier;
+
+  constructor(scope: Construct, id: string, props: ToolingStackProps) {
+    super(scope, id, {
+      description:
+        'Terraform Pipeline Factory: repository, state, release trigger and notifications (tooling account)',
+      ...props,
+    });
+    const { factory } = props.config;
+    const prefix = factory.pipelineNamePrefix;
+
+    if (factory.importExisting) {
+      this.repository = codecommit.Repository.fromRepositoryName(this, 'Repository', factory.repository);
+    } else {
+      const repository = new codecommit.Repository(this, 'Repository', {
+        repositoryName: factory.repository,
+        description:
+          'Terraform code released by the Terraform Pipeline Factory (tags <env>_<scope>/<team>/<version>)',
+      });
+      // The repository is the source of truth for the infrastructure: never deleted with the stack.
+      repository.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      this.repository = repository;
+    }
+
+    this.encryptionKey = new kms.Key(this, 'FactoryKey', {
+      alias: `alias/${prefix}-factory`,
+      description: 'tfpf: factory topics, queues, tables and logs',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.failureTopic = new sns.Topic(this, 'FailureTopic', {
+      topicName: `${prefix}-failures`,
+      displayName: 'tfpf release failures',
+      masterKey: this.encryptionKey,
+      enforceSSL: true,
+    });
+
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
+      // Server access log delivery supports SSE-S3 only.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'expire-access-logs',
+          expiration: Duration.days(props.accessLogDays ?? 365),
+          noncurrentVersionExpiration: Duration.days(30),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+    });
+    acknowledgeNag(
+      this.accessLogsBucket,
+      'AwsSolutions-S1',
+      'This is the access log bucket itself; logging it into itself would loop',
+    );
+    skipCheckov(this.accessLogsBucket, {
+      CKV_AWS_18: 'This is the server access log target bucket; logging it into itself would loop',
+    });
+
+    const stateStores: Record<string, StateStore> = {};
+    const stateBuckets: Record<string, s3.Bucket> = {};
+    for (const env of props.config.environments) {
+      const store = new StateStore(this, `State-${env.environment}`, {
+        stateBucketPrefix: factory.stateBucketPrefix,
+        locking: factory.locking,
+        environment: env.environment,
+        accessLogsBucket: this.accessLogsBucket,
+      });
+      stateStores[env.environment] = store;
+      stateBuckets[env.environment] = store.bucket;
+    }
+    this.stateStores = stateStores;
+    this.stateBuckets = stateBuckets;
+
+    this.releaseTrigger = new ReleaseTrigger(this, 'ReleaseTrigger', {
+      config: props.config,
+      repository: this.repository,
+      failureTopic: this.failureTopic,
+      encryptionKey: this.encryptionKey,
+    });
+    hardenReleaseTrigger(this.releaseTrigger, this.encryptionKey);
+
+    this.failureNotifier = new FailureNotifier(this, 'FailureNotifier', {
+      pipelines: Object.fromEntries(
+        props.config.environments.map((env) => [pipelineName(prefix, env.environment), env.environment]),
+      ),
+      failureTopic: this.failureTopic,
+      encryptionKey: this.encryptionKey,
+    });
+  }
+}
+
+/**
+ * Brings the release trigger's function and log group to the same standard as the rest of the tooling stack, for
+ * what its construct leaves open: its log group encrypted with the factory key, and the checkov checks that are
+ * design choices skipped with their reasons. The encryption is skipped when the construct already sets it.
+ */
+function hardenReleaseTrigger(trigger: ReleaseTrigger, key: kms.IKey): void {
+  const logGroup = trigger.logGroup.node.defaultChild as logs.CfnLogGroup;
+  if (logGroup.kmsKeyId === undefined) {
+    logGroup.kmsKeyId = key.keyArn;
+    allowLogsEncryption(key, 'ReleaseTriggerLogs');
+  }
+  const fn = trigger.handler.node.defaultChild as lambda.CfnFunction;
+  skipCheckov(fn, {
+    ...(fn.kmsKeyArn === undefined
+      ? {
+          CKV_AWS_173:
+            'The environment holds only resource names and settings, no secret; Lambda encrypts it at rest with its AWS managed key',
+        }
+      : {}),
+    CKV_AWS_116:
+      'Failed asynchronous invocations go to the trigger dead-letter queue through an on-failure destination (which also records the error), not the legacy DeadLetterConfig',
+    CKV_AWS_117:
+      'Calls only AWS APIs (CodeCommit, CodePipeline, DynamoDB, SNS, EventBridge); a VPC would add NAT or endpoints and no protection',
+    CKV_AWS_115:
+      'No reserved concurrency: a new account may have too little unreserved concurrency to reserve any; one invocation per tag event',
+  });
+}
