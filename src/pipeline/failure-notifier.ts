@@ -11,7 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bundledCode } from './bundled-code';
 import { skipCheckov } from './checkov';
-import { allowLogsEncryption } from './kms-policies';
+import { allowEventBridgeDeadLetters, allowLogsEncryption } from './kms-policies';
 import { NOTIFIER_ENV } from './notifier/notifier-environment';
 
 /** Source of the factory's own EventBridge events. */
@@ -158,26 +158,7 @@ export class FailureNotifier extends Construct {
       ],
     });
 
-    // EventBridge writes undeliverable events into the encrypted queue. A rule ARN pattern, not this rule: the
-    // key policy is part of the key, which the rule depends on (through the queue).
-    props.encryptionKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'FailureNotifierDeadLetters',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'aws:SourceArn': stack.formatArn({
-              service: 'events',
-              resource: 'rule',
-              resourceName: '*',
-              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    allowEventBridgeDeadLetters(props.encryptionKey, 'FailureNotifierDeadLetters');
     // CloudWatch Logs encrypts the log group with the factory key.
     allowLogsEncryption(props.encryptionKey, 'FailureNotifierLogs');
   }

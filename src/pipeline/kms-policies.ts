@@ -24,3 +24,30 @@ export function allowLogsEncryption(key: kms.IKey, sid: string): void {
     }),
   );
 }
+
+/**
+ * Lets EventBridge rules of the key's own account and region write undeliverable events into a dead-letter queue
+ * encrypted with `key`. A rule ARN pattern, not the rules' ARNs: the key policy is part of the key, which the rules
+ * depend on (through the queue).
+ */
+export function allowEventBridgeDeadLetters(key: kms.IKey, sid: string): void {
+  const stack = Stack.of(key);
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid,
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: {
+          'aws:SourceArn': stack.formatArn({
+            service: 'events',
+            resource: 'rule',
+            resourceName: '*',
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        },
+      },
+    }),
+  );
+}

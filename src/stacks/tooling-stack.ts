@@ -2,7 +2,6 @@ import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -10,7 +9,6 @@ import type { FactoryModel } from '../config/model';
 import { pipelineName } from '../naming';
 import { skipCheckov } from '../pipeline/checkov';
 import { FailureNotifier } from '../pipeline/failure-notifier';
-import { allowLogsEncryption } from '../pipeline/kms-policies';
 import { StateStore } from '../pipeline/state-store';
 import { ReleaseTrigger } from '../trigger/release-trigger';
 import { acknowledgeNag } from './nag';
@@ -126,7 +124,7 @@ export class ToolingStack extends Stack {
       failureTopic: this.failureTopic,
       encryptionKey: this.encryptionKey,
     });
-    hardenReleaseTrigger(this.releaseTrigger, this.encryptionKey);
+    skipReleaseTriggerCheckov(this.releaseTrigger);
 
     this.failureNotifier = new FailureNotifier(this, 'FailureNotifier', {
       pipelines: Object.fromEntries(
@@ -139,16 +137,10 @@ export class ToolingStack extends Stack {
 }
 
 /**
- * Brings the release trigger's function and log group to the same standard as the rest of the tooling stack, for
- * what its construct leaves open: its log group encrypted with the factory key, and the checkov checks that are
- * design choices skipped with their reasons. The encryption is skipped when the construct already sets it.
+ * Records, on the release trigger's function, the checkov checks that are design choices, each with its reason
+ * (the construct itself stays free of checkov metadata).
  */
-function hardenReleaseTrigger(trigger: ReleaseTrigger, key: kms.IKey): void {
-  const logGroup = trigger.logGroup.node.defaultChild as logs.CfnLogGroup;
-  if (logGroup.kmsKeyId === undefined) {
-    logGroup.kmsKeyId = key.keyArn;
-    allowLogsEncryption(key, 'ReleaseTriggerLogs');
-  }
+function skipReleaseTriggerCheckov(trigger: ReleaseTrigger): void {
   const fn = trigger.handler.node.defaultChild as lambda.CfnFunction;
   skipCheckov(fn, {
     ...(fn.kmsKeyArn === undefined

@@ -16,6 +16,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FactoryModel } from '../config/model';
 import { projectRoot } from '../local/project-paths';
+import { allowEventBridgeDeadLetters, allowLogsEncryption } from '../pipeline/kms-policies';
 import { pipelineName } from '../naming';
 import { RELEASE_EVENT_SOURCE } from './release-events';
 import { loadRuleTemplates, renderPattern, RulePatternError, type EventPatternJson } from './rule-patterns';
@@ -95,26 +96,8 @@ export class ReleaseTrigger extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       encryptionKey,
     });
-    // CloudWatch Logs encrypts with the key only for log groups of this account and region (a pattern, not this log
-    // group's ARN: the key policy is part of the key, which the log group depends on).
-    encryptionKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReleaseTriggerLogs',
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    // CloudWatch Logs encrypts with the key only for log groups of this account and region.
+    allowLogsEncryption(encryptionKey, 'ReleaseTriggerLogs');
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -247,26 +230,8 @@ export class ReleaseTrigger extends Construct {
         }),
     );
 
-    // EventBridge sends undeliverable events to the encrypted DLQ: it needs the key for that, from these rules only.
-    encryptionKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReleaseTriggerDeadLetters',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        // A pattern, not the rules' ARNs: the key policy is part of the key, which the rules depend on (via the DLQ).
-        conditions: {
-          ArnLike: {
-            'aws:SourceArn': stack.formatArn({
-              service: 'events',
-              resource: 'rule',
-              resourceName: '*',
-              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    // EventBridge sends undeliverable events to the encrypted DLQ.
+    allowEventBridgeDeadLetters(encryptionKey, 'ReleaseTriggerDeadLetters');
     // CloudWatch alarms publish to the encrypted failure topic.
     encryptionKey.addToResourcePolicy(
       new iam.PolicyStatement({
