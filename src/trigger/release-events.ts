@@ -1,4 +1,5 @@
 /** The events and notifications the release trigger emits (EventBridge `source: "tfpf"`, SNS failure topic). */
+import { quoteUntrusted } from '../text/quote-untrusted';
 
 export const RELEASE_EVENT_SOURCE = 'tfpf';
 export const RELEASE_STARTED = 'Release Started';
@@ -40,20 +41,6 @@ export interface ReleaseStartedDetail {
   readonly executionId: string;
 }
 
-/** Renders untrusted text on one printable-ASCII line, quoted, bounded. */
-export function printable(value: string, maxLength = 200): string {
-  const shown = value.length > maxLength ? value.slice(0, maxLength) : value;
-  let out = '';
-  for (const char of shown) {
-    const code = char.codePointAt(0) ?? 0;
-    if (char === '"' || char === '\\') out += `\\${char}`;
-    else if (code < 0x20 || code > 0x7e) {
-      out += code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
-    } else out += char;
-  }
-  return `"${out}"${shown === value ? '' : '...'}`;
-}
-
 /** SNS subject (ASCII, one line, at most 100 characters). */
 export function rejectionSubject(detail: ReleaseRejectedDetail): string {
   const subject = `tfpf: release tag rejected (${detail.code})`;
@@ -65,11 +52,11 @@ export function rejectionMessage(detail: ReleaseRejectedDetail): string {
   return [
     'A release tag was rejected: no pipeline was started.',
     '',
-    `Tag:        ${printable(detail.tag)}`,
-    `Commit:     ${detail.commit === undefined ? '(none)' : printable(detail.commit, 80)}`,
-    `Tagged by:  ${detail.callerUserArn === undefined ? '(unknown)' : printable(detail.callerUserArn)}`,
+    `Tag:        ${quoteUntrusted(detail.tag)}`,
+    `Commit:     ${detail.commit === undefined ? '(none)' : quoteUntrusted(detail.commit, 80)}`,
+    `Tagged by:  ${detail.callerUserArn === undefined ? '(unknown)' : quoteUntrusted(detail.callerUserArn)}`,
     `Repository: ${detail.repository}`,
-    `Event:      ${printable(detail.event, 40)}`,
+    `Event:      ${quoteUntrusted(detail.event, 40)}`,
     `Code:       ${detail.code}`,
     `Reason:     ${detail.reason}`,
     '',
