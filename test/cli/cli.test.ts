@@ -96,6 +96,9 @@ describe('tfpf summary and help', () => {
       /prod\s+us-east-1,eu-central-1,ap-southeast-1\s+risk\s+222222222225\s+tfpf-prod\s+acme-tfstate-prod\s+risk\/prod-us-east-1\/terraform.tfstate\s+required/,
     );
     expect(out.split('\n').filter((l) => /^(dev|qa|staging|prod)\s/.test(l))).toHaveLength(8);
+    expect(out).toContain(
+      'release with: git tag dev_us-east-1/research/1.0.0 && git push origin dev_us-east-1/research/1.0.0',
+    );
   });
 
   test('--help works on every command and exits 0', async () => {

@@ -37,12 +37,17 @@ export function summaryCommand(configDir: string, io: CliIo): number {
       rows,
     ),
   );
+  const first = config.environments[0];
+  const exampleTag = `${first?.environment ?? 'dev'}_${first?.regions[0] ?? 'us-east-1'}/${
+    Object.keys(first?.teams ?? {})[0] ?? 'team'
+  }/1.0.0`;
+  const engineVersion =
+    factory.tools.engine === 'opentofu' ? factory.tools.opentofu : factory.tools.terraform;
   io.out(
     `\n${config.environments.length} pipelines; global releases run in ${factory.globalRegion}; ` +
-      `engine ${factory.tools.engine} ${factory.tools.engine === 'opentofu' ? factory.tools.opentofu : factory.tools.terraform}; ` +
-      `release with: git tag ${config.environments[0]?.environment ?? 'dev'}_${config.environments[0]?.regions[0] ?? 'us-east-1'}/${
-        Object.keys(config.environments[0]?.teams ?? {})[0] ?? 'team'
-      }/1.0.0 && git push --tags`,
+      `engine ${factory.tools.engine} ${engineVersion}; ` +
+      // Push the one tag: `git push --tags` would also push every stale local tag, each a release.
+      `release with: git tag ${exampleTag} && git push origin ${exampleTag}`,
   );
   return 0;
 }
