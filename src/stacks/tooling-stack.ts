@@ -143,12 +143,6 @@ export class ToolingStack extends Stack {
 function skipReleaseTriggerCheckov(trigger: ReleaseTrigger): void {
   const fn = trigger.handler.node.defaultChild as lambda.CfnFunction;
   skipCheckov(fn, {
-    ...(fn.kmsKeyArn === undefined
-      ? {
-          CKV_AWS_173:
-            'The environment holds only resource names and settings, no secret; Lambda encrypts it at rest with its AWS managed key',
-        }
-      : {}),
     CKV_AWS_116:
       'Failed asynchronous invocations go to the trigger dead-letter queue through an on-failure destination (which also records the error), not the legacy DeadLetterConfig',
     CKV_AWS_117:
