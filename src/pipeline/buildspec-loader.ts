@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { projectRoot } from '../local/project-paths';
+import { BuildSpecLibraryError, composeBuildSpec } from './buildspec-compose';
 
 /** The buildspec files of `buildspecs/`, one per pipeline action. */
 export const BUILDSPEC_NAMES = ['tflint', 'checkov', 'tfsec', 'plan', 'apply'] as const;
@@ -32,8 +33,9 @@ export function defaultBuildSpecDir(): string {
 }
 
 /**
- * Reads and checks `buildspecs/<name>.yml`. The file is data: it is parsed here and inlined into the CodeBuild
- * project at synth; nothing in it is rewritten except report group names (see `bindReportGroups`).
+ * Reads and checks `buildspecs/<name>.yml`. The file is data: it is parsed here, composed with its shared library
+ * (`#tfpf:lib` markers, see buildspec-compose.ts) and inlined into the CodeBuild project at synth; nothing else in
+ * it is rewritten except report group names (see `bindReportGroups`).
  */
 export function loadBuildSpec(name: BuildSpecName, dir: string = defaultBuildSpecDir()): BuildSpecDocument {
   const file = path.resolve(dir, `${name}.yml`);
@@ -59,7 +61,13 @@ export function loadBuildSpec(name: BuildSpecName, dir: string = defaultBuildSpe
   } catch (error) {
     throw new BuildSpecError(shown, `not valid YAML: ${(error as Error).message}`);
   }
-  const spec = checkBuildSpec(parsed, shown);
+  let spec = checkBuildSpec(parsed, shown);
+  try {
+    spec = composeBuildSpec(spec, path.dirname(file));
+  } catch (error) {
+    if (error instanceof BuildSpecLibraryError) throw new BuildSpecError(shown, error.message);
+    throw error;
+  }
   parsedCache.set(file, { text, spec });
   return spec;
 }

@@ -61,7 +61,19 @@ export function projectEnvironment(
     SCANNER_FAIL_ON: factory.scanners.failOn,
     PLAN_ROLE_NAME: planRoleName(release.environment),
     APPLY_ROLE_NAME: applyRoleName(release.environment),
+    TEAM_ACCOUNTS: teamAccounts(config, release.environment),
+    AWS_PARTITION: 'aws',
   };
+}
+
+/** `team=account` pairs of an environment, sorted by team (the projects' TEAM_ACCOUNTS). */
+export function teamAccounts(config: FactoryModel, environment: string): string {
+  const env = config.environments.find((e) => e.environment === environment);
+  if (env === undefined) return '';
+  return Object.entries(env.teams)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([team, t]) => `${team}=${t.account}`)
+    .join(' ');
 }
 
 /** Variables of this machine that the builds keep (tools on PATH, locale, certificates, proxies). */

@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parse } from 'yaml';
+import { composeBuildSpec } from '../pipeline/buildspec-compose';
 
 /** Build phases in the order CodeBuild runs them. */
 export const PHASE_NAMES = ['install', 'pre_build', 'build', 'post_build'] as const;
@@ -82,15 +84,22 @@ function unknownKeys(obj: Obj, allowed: readonly string[], where: string, proble
  * Reads a buildspec strictly: keys the local runner would silently ignore (parameter-store, secrets-manager,
  * runtime-versions, batch, ...) are errors, so a buildspec that passes locally does not depend on them.
  */
-export function parseBuildSpec(text: string, file: string): BuildSpec {
+export function parseBuildSpec(text: string, file: string, libraryDir?: string): BuildSpec {
   const problems: string[] = [];
-  let doc: unknown;
+  let parsed: unknown;
   try {
-    doc = parse(text);
+    parsed = parse(text);
   } catch (error) {
     throw new BuildSpecFormatError(file, [`not valid YAML: ${(error as Error).message}`]);
   }
-  if (!isObject(doc)) throw new BuildSpecFormatError(file, ['must be a YAML mapping']);
+  if (!isObject(parsed)) throw new BuildSpecFormatError(file, ['must be a YAML mapping']);
+  // The same composition as at synth: the runner executes exactly what CodeBuild gets.
+  let doc: Obj;
+  try {
+    doc = composeBuildSpec(parsed, libraryDir ?? path.dirname(file));
+  } catch (error) {
+    throw new BuildSpecFormatError(file, [(error as Error).message]);
+  }
   unknownKeys(doc, ['version', 'env', 'phases', 'artifacts', 'reports', 'cache'], 'top level', problems);
   if (scalar(doc.version) !== '0.2')
     problems.push(`version must be 0.2; found ${JSON.stringify(doc.version)}`);

@@ -100,6 +100,11 @@ interface RunRecord {
   readonly projectEnvironment: Record<string, string>;
   readonly toolsDir: string;
   readonly checks: Record<string, ActionStatus>;
+  /**
+   * The digest the plan action exported (PLAN_DIGEST), recorded when the plan finished: apply receives it from
+   * here, as it does from the pipeline, never from the plan artifact it checks.
+   */
+  planDigest?: string;
   applied: boolean;
 }
 
@@ -190,6 +195,9 @@ class ActionRunner {
         environment: {
           ...this.record.projectEnvironment,
           ...this.record.pipelineVariables,
+          // #{SourceVariables.CommitId} in the pipeline: the commit the Source action checked out.
+          SOURCE_COMMIT: this.record.commit,
+          ...(action === 'apply' ? { PLAN_DIGEST: this.record.planDigest ?? '' } : {}),
           TFPF_LOCAL_TOOLS: this.record.toolsDir,
           ...(action === 'plan' || action === 'apply' ? this.backend.actionEnvironment : {}),
           ...codebuildEnvironment({
@@ -408,6 +416,8 @@ export async function runRelease(request: RunRequest, io: CliIo): Promise<RunRes
       stageSeconds.Checks = (Date.now() - checksStarted) / 1000;
       outcomes.push(...checks);
       for (const outcome of checks) record.checks[outcome.action] = outcome.status;
+      const digest = checks.find((o) => o.action === 'plan')?.build?.exportedVariables.PLAN_DIGEST;
+      if (digest !== undefined && /^[0-9a-f]{64}$/.test(digest)) record.planDigest = digest;
       writeRecord(runDir, record);
     } else {
       for (const action of CHECK_ACTIONS) {

@@ -40,9 +40,13 @@ export interface BackendNeeds {
   readonly lockTable?: string;
 }
 
+/**
+ * The build's own credentials reach plan and apply as environment keys, exactly as on CodeBuild Lambda compute:
+ * the buildspecs move them into the state profile and out of Terraform's environment.
+ */
 const MOTO_ENVIRONMENT = {
-  TFPF_STATE_AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-  TFPF_STATE_AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+  AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
 };
 
 function processAlive(pid: number): boolean {
@@ -172,9 +176,9 @@ export async function openStateBackend(choice: BackendChoice, needs: BackendNeed
         kind: choice.kind,
         description: `s3://${choice.bucket} in ${choice.region} with your AWS credentials`,
         actionEnvironment: {
-          TFPF_STATE_AWS_ACCESS_KEY_ID: key,
-          TFPF_STATE_AWS_SECRET_ACCESS_KEY: secret,
-          ...(token ? { TFPF_STATE_AWS_SESSION_TOKEN: token } : {}),
+          AWS_ACCESS_KEY_ID: key,
+          AWS_SECRET_ACCESS_KEY: secret,
+          ...(token ? { AWS_SESSION_TOKEN: token } : {}),
           // Your credentials are not the pipeline's: the workload roles trust only the CodeBuild project roles.
           TFPF_SKIP_ROLE_CHECK: '1',
         },

@@ -14,6 +14,22 @@ export const VERSION_PATTERN = new RegExp(
   `^v?${NUMBER}\\.${NUMBER}(?:\\.${NUMBER})?(?:-${PRERELEASE_ID}(?:\\.${PRERELEASE_ID})*)?$`,
 );
 
+/** POSIX ERE form of a pattern (bash `[[ =~ ]]`): the same language, with `(?:…)` groups written `(…)`. */
+function toExtendedRegex(pattern: RegExp): string {
+  return pattern.source.replace(/\(\?:/g, '(');
+}
+
+/**
+ * The tag grammar as POSIX extended regular expressions, for the buildspecs, which check every release variable
+ * against the same language as this module (see src/pipeline/buildspec-compose.ts).
+ */
+export const TAG_GRAMMAR_ERE = {
+  name: toExtendedRegex(ENVIRONMENT_OR_TEAM),
+  region: toExtendedRegex(REGION_SHAPE),
+  version: toExtendedRegex(VERSION_PATTERN),
+  maxLength: MAX_TAG_LENGTH,
+} as const;
+
 /** A tag split into its parts; nothing here is checked against the configuration yet. */
 export interface TagParts {
   readonly environment: string;

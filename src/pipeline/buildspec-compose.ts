@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { TAG_GRAMMAR_ERE } from '../tag';
+
+/**
+ * Composition of the buildspecs with their shared library (`buildspecs/lib/`).
+ *
+ * A command that is exactly `#tfpf:lib <file> [<file>…]` is replaced, at synth and in the local runner alike, by
+ * one command block that unpacks those files (plus the generated `grammar.sh`) into a fresh `$TFPF_LIB` folder; the
+ * later blocks source `$TFPF_LIB/common.sh` and run the Python helpers from there. The files travel gzip+base64
+ * with their SHA-256, so what the shared steps are is written once (and linted as files), while each inline
+ * buildspec stays well under CodeBuild's size limit.
+ */
+
+/** A marker command: `#tfpf:lib common.sh tfpf_stage.py`. */
+const MARKER = /^#tfpf:lib((?: [A-Za-z0-9_][A-Za-z0-9_.-]*)+)\s*$/;
+
+/** Folder of the library inside the buildspec folder. */
+export const LIBRARY_FOLDER = 'lib';
+
+/** Thrown for a marker naming a file the library lacks. */
+export class BuildSpecLibraryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BuildSpecLibraryError';
+  }
+}
+
+/** `grammar.sh`: the tag grammar of src/tag/ as bash ERE constants, so every buildspec checks the same language. */
+export function grammarScript(): string {
+  const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  return [
+    '# shellcheck shell=bash',
+    '# Generated at synth from src/tag/tag-grammar.ts: the tag grammar as bash extended regular expressions.',
+    '# shellcheck disable=SC2034 # used by common.sh',
+    `TFPF_NAME_ERE=${quote(TAG_GRAMMAR_ERE.name)}`,
+    `TFPF_REGION_ERE=${quote(TAG_GRAMMAR_ERE.region)}`,
+    `TFPF_VERSION_ERE=${quote(TAG_GRAMMAR_ERE.version)}`,
+    `TFPF_MAX_TAG_LENGTH=${TAG_GRAMMAR_ERE.maxLength}`,
+    '',
+  ].join('\n');
+}
+
+/** The library files a marker names (plus grammar.sh), read from `<buildSpecDir>/lib/`. */
+export function libraryFiles(buildSpecDir: string, names: readonly string[]): Map<string, string> {
+  const files = new Map<string, string>([['grammar.sh', grammarScript()]]);
+  for (const name of names) {
+    const file = path.join(buildSpecDir, LIBRARY_FOLDER, name);
+    if (!fs.existsSync(file)) {
+      throw new BuildSpecLibraryError(
+        `#tfpf:lib names ${name}, but ${path.relative(process.cwd(), file) || file} does not exist`,
+      );
+    }
+    files.set(name, fs.readFileSync(file, 'utf8'));
+  }
+  return files;
+}
+
+/** The command block that unpacks the library into `$TFPF_LIB`, checking each file's SHA-256. */
+export function libraryCommand(files: ReadonlyMap<string, string>): string {
+  const entries = [...files].map(([name, text]) => {
+    const digest = createHash('sha256').update(text).digest('hex');
+    const packed = gzipSync(Buffer.from(text, 'utf8'), { level: 9 }).toString('base64');
+    return `    ${JSON.stringify(name)}: (${JSON.stringify(digest)}, ${JSON.stringify(packed)}),`;
+  });
+  return [
+    'set -euo pipefail',
+    `# tfpf library, composed at synth from buildspecs/lib/ (${[...files.keys()].join(', ')}).`,
+    'TFPF_LIB="$(mktemp -d "${TMPDIR:-/tmp}/tfpf-lib.XXXXXX")"',
+    'export TFPF_LIB',
+    `python3 - "$TFPF_LIB" <<'PY'`,
+    'import base64, gzip, hashlib, os, sys',
+    'FILES = {',
+    ...entries,
+    '}',
+    'for name, (digest, packed) in FILES.items():',
+    '    body = gzip.decompress(base64.b64decode(packed))',
+    '    if hashlib.sha256(body).hexdigest() != digest:',
+    '        sys.exit(f"tfpf library: {name} does not match its SHA-256")',
+    '    with open(os.path.join(sys.argv[1], name), "wb") as f:',
+    '        f.write(body)',
+    'PY',
+    '',
+  ].join('\n');
+}
+
+function composeCommands(commands: unknown, buildSpecDir: string): unknown {
+  if (!Array.isArray(commands)) return commands;
+  return commands.map((command: unknown) => {
+    if (typeof command !== 'string') return command;
+    const match = MARKER.exec(command);
+    if (match === null) return command;
+    const names = (match[1] as string).trim().split(' ');
+    return libraryCommand(libraryFiles(buildSpecDir, names));
+  });
+}
+
+/**
+ * A copy of a parsed buildspec with every `#tfpf:lib` marker replaced by its library block. Everything else is
+ * left as it is.
+ */
+export function composeBuildSpec<T extends Record<string, unknown>>(doc: T, buildSpecDir: string): T {
+  const phases = doc.phases;
+  if (phases === null || typeof phases !== 'object' || Array.isArray(phases)) return doc;
+  const composed: Record<string, unknown> = {};
+  for (const [name, phase] of Object.entries(phases as Record<string, unknown>)) {
+    if (phase === null || typeof phase !== 'object' || Array.isArray(phase)) {
+      composed[name] = phase;
+      continue;
+    }
+    const p = phase as Record<string, unknown>;
+    composed[name] = {
+      ...p,
+      ...(p.commands !== undefined ? { commands: composeCommands(p.commands, buildSpecDir) } : {}),
+      ...(p.finally !== undefined ? { finally: composeCommands(p.finally, buildSpecDir) } : {}),
+    };
+  }
+  return { ...doc, phases: composed };
+}
