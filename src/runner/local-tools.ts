@@ -78,7 +78,7 @@ export function resolveLocalToolchain(config: FactoryModel, engine?: Engine): Lo
   const missing = required.filter((name) => !fs.existsSync(path.join(binDir, name)));
   if (missing.length > 0) {
     const hint = missing.includes('tofu')
-      ? 'bash scripts/install-tools --with-opentofu'
+      ? 'bash scripts/install-tools'
       : 'bash scripts/install-tools';
     throw new LocalToolsError(`missing in ${binDir}: ${missing.join(', ')}; install them with: ${hint}`);
   }

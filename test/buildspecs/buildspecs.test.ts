@@ -50,7 +50,7 @@ describe.each(NAMES)('buildspecs/%s.yml', (name) => {
 
 describe('shared blocks stay identical across buildspecs', () => {
   test('the fetch-verify installer', () => {
-    const installers = ['tflint', 'tfsec', 'plan', 'apply'].map(
+    const installers = ['tflint', 'tfsec'].map(
       (n) => heredocs(specs[n as 'plan'].phases.install?.commands[0] as string)[0],
     );
     expect(new Set(installers).size).toBe(1);
@@ -65,14 +65,21 @@ describe('shared blocks stay identical across buildspecs', () => {
     expect(new Set(judges).size).toBe(1);
   });
 
-  test('plan and apply set up the release identically (validation, tfvars, profiles, backend)', () => {
-    const setup = (n: 'plan' | 'apply'): string => {
-      const pre = specs[n].phases.pre_build?.commands[0] as string;
-      const start = pre.indexOf('# Release variables');
-      const end = pre.indexOf('# Fail early');
-      return pre.slice(start, end);
-    };
-    expect(setup('plan')).toBe(setup('apply'));
+  test('plan and apply unpack the same library and set up the release with its functions', () => {
+    const library = (n: 'plan' | 'apply'): string => specs[n].phases.install?.commands[0] as string;
+    expect(library('plan')).toBe(library('apply'));
+    expect(library('plan')).toContain('tfpf library, composed at synth from buildspecs/lib/');
+    const setup = (n: 'plan' | 'apply'): string => specs[n].phases.install?.commands[1] as string;
+    expect(setup('plan')).toContain('tfpf_terraform_setup plan PLAN_ROLE_NAME');
+    for (const step of [
+      'tfpf_validate_release APPLY_ROLE_NAME',
+      'tfpf_setup_engine',
+      'tfpf_prepare_root',
+      'tfpf_write_credentials apply APPLY_ROLE_NAME',
+      'tfpf_write_backend',
+    ]) {
+      expect(setup('apply')).toContain(step);
+    }
   });
 });
 
@@ -100,12 +107,29 @@ describe('contract with the pipeline', () => {
 
   test('apply reads the plan artifact and never re-plans or targets', () => {
     const text = commands(specs.apply).join('\n');
-    expect(text).toContain('$CODEBUILD_SRC_DIR_PlanOutput');
+    expect(text).toContain('${CODEBUILD_SRC_DIR_PlanOutput:-/nonexistent}');
     expect(text).not.toMatch(/"\$TFPF_TF" plan\b/);
     expect(text).not.toMatch(/\s-target[=\s]/);
     expect(text).toContain(
       'apply -input=false -no-color -lock-timeout="$TF_LOCK_TIMEOUT" "$TFPF_PLAN_DIR/tfplan"',
     );
+  });
+
+  test('apply checks the plan digest before init, from the pipeline variable, and applies the checked copy', () => {
+    const install = specs.apply.phases.install?.commands[1] as string;
+    const check = install.indexOf('check-artifact "${CODEBUILD_SRC_DIR_PlanOutput:-/nonexistent}"');
+    expect(check).toBeGreaterThan(0);
+    expect(install).toContain('"${PLAN_DIGEST:-}" "$TFPF_WORK"');
+    expect(install.indexOf('tfpf_setup_engine')).toBeGreaterThan(check);
+    expect(install).toContain('export TFPF_PLAN_DIR="$TFPF_WORK/plan"');
+    const build = specs.apply.phases.build?.commands[0] as string;
+    expect(build.indexOf('check-state')).toBeLessThan(build.indexOf('" apply '));
+  });
+
+  test('plan never takes the state lock (its role cannot write state)', () => {
+    const build = specs.plan.phases.build?.commands[0] as string;
+    expect(build).toMatch(/"\$TFPF_TF" plan -input=false -no-color -lock=false /);
+    expect(commands(specs.plan).join('\n')).not.toContain('-lock-timeout');
   });
 
   test('the local runner sets exactly the static variables the CDK projects set', async () => {
@@ -207,66 +231,102 @@ describe('fetch-verify installer (the CodeBuild install path, against a file:// 
   });
 });
 
-describe('plan summarizer (the program embedded in plan.yml)', () => {
+describe('plan summarizer (buildspecs/lib/tfpf_stage.py plan-summary)', () => {
   // Providers cannot be downloaded here, so no real plan can contain aws_* resources: this feeds the real program
   // a plan.json written by hand in Terraform's JSON plan format, with the prior state inside a tfplan zip.
-  const program = heredocs(specs.plan.phases.build?.commands[0] as string)[0] as string;
+  const STAGE = path.join(DIR, 'lib', 'tfpf_stage.py');
+  const env = {
+    ...process.env,
+    RELEASE_TAG: 'prod_eu-central-1/risk/2.0',
+    STATE_KEY: 'risk/prod-eu-central-1/terraform.tfstate',
+  };
 
-  test('counts adds, changes, destroys and replacements, and flags IAM, network and destroy changes', () => {
+  function summarize(variables: object, overrides: object[] = []): { out: string; work: string } {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tfpf-summary-'));
-    try {
-      const change = (address: string, type: string, actions: string[]): object => ({
-        address,
-        mode: 'managed',
-        type,
-        change: { actions },
-      });
-      fs.writeFileSync(
-        path.join(out, 'plan.json'),
-        JSON.stringify({
-          terraform_version: '1.12.2',
-          resource_changes: [
-            change('aws_iam_role.deployer', 'aws_iam_role', ['create']),
-            change('aws_security_group.web', 'aws_security_group', ['update']),
-            change('aws_s3_bucket.logs', 'aws_s3_bucket', ['delete']),
-            change('aws_instance.app', 'aws_instance', ['delete', 'create']),
-            change('aws_sqs_queue.jobs', 'aws_sqs_queue', ['no-op']),
-            { ...change('data.aws_caller_identity.me', 'aws_caller_identity', ['read']), mode: 'data' },
-          ],
-          output_changes: { url: { actions: ['update'] } },
-        }),
-      );
-      execFileSync('python3', [
-        '-c',
-        'import json, sys, zipfile; z = zipfile.ZipFile(sys.argv[1], "w"); z.writestr("tfstate", json.dumps({"serial": 7, "lineage": "abc"})); z.close()',
-        path.join(out, 'tfplan'),
-      ]);
-      execFileSync('python3', ['-', out, path.join(out, 'exports')], {
-        input: program,
-        env: {
-          ...process.env,
-          RELEASE_TAG: 'prod_eu-central-1/risk/2.0',
-          STATE_KEY: 'risk/prod-eu-central-1/terraform.tfstate',
-        },
-      });
-      expect(fs.readFileSync(path.join(out, 'exports'), 'utf8').split('\n')).toEqual([
-        '1',
-        '1',
-        '1',
-        '1',
-        'DESTROY,IAM,NETWORK',
-        'prod_eu-central-1/risk/2.0: 1 to add, 1 to change, 1 to destroy, 1 to replace; flags: DESTROY,IAM,NETWORK',
-        '',
-      ]);
-      const meta = JSON.parse(fs.readFileSync(path.join(out, 'plan-meta.json'), 'utf8'));
-      expect(meta).toMatchObject({ serial: 7, lineage: 'abc', release_tag: 'prod_eu-central-1/risk/2.0' });
-      const md = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
-      expect(md).toContain('- **IAM**: 1 resource(s): `aws_iam_role.deployer`');
-      expect(md).toContain('- **NETWORK**: 1 resource(s): `aws_security_group.web`');
-      expect(md).toContain('- **DESTROY**: 2 resource(s): `aws_s3_bucket.logs`, `aws_instance.app`');
-      expect(md).toContain('Outputs changing: `url`');
-    } finally {
-      fs.rmSync(out, { recursive: true, force: true });
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tfpf-work-'));
+    const change = (address: string, type: string, actions: string[]): object => ({
+      address,
+      mode: 'managed',
+      type,
+      change: { actions },
+    });
+    fs.writeFileSync(
+      path.join(out, 'plan.json'),
+      JSON.stringify({
+        terraform_version: '1.12.2',
+        variables,
+        resource_changes: [
+          change('aws_iam_role.deployer', 'aws_iam_role', ['create']),
+          change('aws_security_group.web', 'aws_security_group', ['update']),
+          change('aws_s3_bucket.logs', 'aws_s3_bucket', ['delete']),
+          change('aws_instance.app', 'aws_instance', ['delete', 'create']),
+          change('aws_sqs_queue.jobs', 'aws_sqs_queue', ['no-op']),
+          { ...change('data.aws_caller_identity.me', 'aws_caller_identity', ['read']), mode: 'data' },
+        ],
+        output_changes: { url: { actions: ['update'] } },
+      }),
+    );
+    fs.writeFileSync(path.join(out, '.terraform.lock.hcl'), '# no providers required\n');
+    fs.writeFileSync(
+      path.join(work, 'release-vars.json'),
+      JSON.stringify({ values: { region: 'eu-central-1' }, overrides, target: '' }),
+    );
+    execFileSync('python3', [
+      '-c',
+      'import json, sys, zipfile; z = zipfile.ZipFile(sys.argv[1], "w"); z.writestr("tfstate", json.dumps({"serial": 7, "lineage": "abc"})); z.close()',
+      path.join(out, 'tfplan'),
+    ]);
+    execFileSync('python3', [STAGE, 'plan-summary', out, work], { env, stdio: 'pipe' });
+    return { out, work };
+  }
+
+  test('counts adds, changes, destroys and replacements, flags IAM, network and destroy changes, and digests the artifact', () => {
+    const { out, work } = summarize({ region: { value: 'eu-central-1' } });
+    const exports = fs.readFileSync(path.join(work, 'plan-exports'), 'utf8').split('\n');
+    expect(exports.slice(0, 7)).toEqual([
+      '1',
+      '1',
+      '1',
+      '1',
+      'DESTROY,IAM,NETWORK',
+      'prod_eu-central-1/risk/2.0: 1 to add, 1 to change, 1 to destroy, 1 to replace; flags: DESTROY,IAM,NETWORK',
+      '0',
+    ]);
+    const digest = execFileSync('python3', [STAGE, 'digest', out], { encoding: 'utf8' }).trim();
+    expect(exports[7]).toBe(digest);
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    const meta = JSON.parse(fs.readFileSync(path.join(out, 'plan-meta.json'), 'utf8'));
+    expect(meta).toMatchObject({ serial: 7, lineage: 'abc', release_tag: 'prod_eu-central-1/risk/2.0' });
+    const md = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
+    expect(md).toContain('- **IAM**: 1 resource(s): `aws_iam_role.deployer`');
+    expect(md).toContain('- **NETWORK**: 1 resource(s): `aws_security_group.web`');
+    expect(md).toContain('- **DESTROY**: 2 resource(s): `aws_s3_bucket.logs`, `aws_instance.app`');
+    expect(md).toContain('Outputs changing: `url`');
+  });
+
+  test('the digest covers every artifact file: one changed byte in any of them changes it', () => {
+    const { out } = summarize({ region: { value: 'eu-central-1' } });
+    const digest = (): string => execFileSync('python3', [STAGE, 'digest', out], { encoding: 'utf8' }).trim();
+    const original = digest();
+    for (const name of ['tfplan', 'plan.json', 'summary.json', 'summary.md', 'plan-meta.json', '.terraform.lock.hcl']) {
+      const file = path.join(out, name);
+      const saved = fs.readFileSync(file);
+      fs.appendFileSync(file, ' ');
+      expect([name, digest()]).not.toEqual([name, original]);
+      fs.writeFileSync(file, saved);
     }
+    expect(digest()).toBe(original);
+  });
+
+  test('lists repo values the release overrode, and refuses a plan whose variables are not the release values', () => {
+    const override = { file: 'vars/common.tfvars', variable: 'region', repo_value: 'eu-west-3', release_value: 'eu-central-1' };
+    const { out, work } = summarize({ region: { value: 'eu-central-1' } }, [override]);
+    expect(fs.readFileSync(path.join(work, 'plan-exports'), 'utf8').split('\n')[6]).toBe('1');
+    expect(fs.readFileSync(path.join(out, 'summary.md'), 'utf8')).toContain(
+      '- `vars/common.tfvars` sets `region = "eu-west-3"`; the release uses `eu-central-1`',
+    );
+    expect(() => summarize({ region: { value: 'eu-west-3' } })).toThrow(
+      /variable region is "eu-west-3" in the plan, but the release value is "eu-central-1"/,
+    );
   });
 });
