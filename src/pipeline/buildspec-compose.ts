@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { TAG_GRAMMAR_ERE } from '../tag';
 
 /**
@@ -9,9 +7,9 @@ import { TAG_GRAMMAR_ERE } from '../tag';
  *
  * A command that is exactly `#tfpf:lib <file> [<file>…]` is replaced, at synth and in the local runner alike, by
  * one command block that unpacks those files (plus the generated `grammar.sh`) into a fresh `$TFPF_LIB` folder; the
- * later blocks source `$TFPF_LIB/common.sh` and run the Python helpers from there. The files travel gzip+base64
- * with their SHA-256, so what the shared steps are is written once (and linted as files), while each inline
- * buildspec stays well under CodeBuild's size limit.
+ * later blocks source `$TFPF_LIB/common.sh` and run the Python helpers from there. So what the shared steps are is
+ * written once (and linted as files). The composed buildspecs are larger than CodeBuild accepts inline, so the
+ * projects read them from S3 (a synth-time asset; see terraform-projects.ts).
  */
 
 /** A marker command: `#tfpf:lib common.sh tfpf_stage.py`. */
@@ -58,32 +56,26 @@ export function libraryFiles(buildSpecDir: string, names: readonly string[]): Ma
   return files;
 }
 
-/** The command block that unpacks the library into `$TFPF_LIB`, checking each file's SHA-256. */
+/** Heredoc delimiter of the library files; a file containing it on a line of its own is refused. */
+const DELIMITER = 'TFPF_LIB_EOF';
+
+/** The command block that writes the library into a fresh `$TFPF_LIB` folder, as plain text. */
 export function libraryCommand(files: ReadonlyMap<string, string>): string {
-  const entries = [...files].map(([name, text]) => {
-    const digest = createHash('sha256').update(text).digest('hex');
-    const packed = gzipSync(Buffer.from(text, 'utf8'), { level: 9 }).toString('base64');
-    return `    ${JSON.stringify(name)}: (${JSON.stringify(digest)}, ${JSON.stringify(packed)}),`;
-  });
-  return [
+  const lines = [
     'set -euo pipefail',
     `# tfpf library, composed at synth from buildspecs/lib/ (${[...files.keys()].join(', ')}).`,
     'TFPF_LIB="$(mktemp -d "${TMPDIR:-/tmp}/tfpf-lib.XXXXXX")"',
     'export TFPF_LIB',
-    `python3 - "$TFPF_LIB" <<'PY'`,
-    'import base64, gzip, hashlib, os, sys',
-    'FILES = {',
-    ...entries,
-    '}',
-    'for name, (digest, packed) in FILES.items():',
-    '    body = gzip.decompress(base64.b64decode(packed))',
-    '    if hashlib.sha256(body).hexdigest() != digest:',
-    '        sys.exit(f"tfpf library: {name} does not match its SHA-256")',
-    '    with open(os.path.join(sys.argv[1], name), "wb") as f:',
-    '        f.write(body)',
-    'PY',
-    '',
-  ].join('\n');
+  ];
+  for (const [name, text] of files) {
+    if (text.split('\n').includes(DELIMITER)) {
+      throw new BuildSpecLibraryError(
+        `buildspecs/lib/${name} contains the line ${DELIMITER}, which ends its heredoc`,
+      );
+    }
+    lines.push(`cat >"$TFPF_LIB/${name}" <<'${DELIMITER}'`, text.replace(/\n$/, ''), DELIMITER);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function composeCommands(commands: unknown, buildSpecDir: string): unknown {

@@ -77,9 +77,7 @@ export function resolveLocalToolchain(config: FactoryModel, engine?: Engine): Lo
   const required = [engineBinary, 'tflint', 'tfsec', 'checkov'];
   const missing = required.filter((name) => !fs.existsSync(path.join(binDir, name)));
   if (missing.length > 0) {
-    const hint = missing.includes('tofu')
-      ? 'bash scripts/install-tools'
-      : 'bash scripts/install-tools';
+    const hint = missing.includes('tofu') ? 'bash scripts/install-tools' : 'bash scripts/install-tools';
     throw new LocalToolsError(`missing in ${binDir}: ${missing.join(', ')}; install them with: ${hint}`);
   }
   const engineVersion = chosen === 'opentofu' ? versions.opentofu : versions.terraform;
