@@ -1,5 +1,11 @@
 import { displayPath, type ConfigProblem, type FactoryModel } from '../config';
-import { CHECKOV_PYTHON, PLATFORMS, type BinaryToolLock, type BinaryToolName, type ToolsLock } from './lock-format';
+import {
+  CHECKOV_PYTHON,
+  PLATFORMS,
+  type BinaryToolLock,
+  type BinaryToolName,
+  type ToolsLock,
+} from './lock-format';
 import { tflintPluginPins } from './lock-tools';
 import { HASHICORP_KEY, OPENTOFU_KEY, RELEASES, pluginRelease, type ReleaseLayout } from './vendors';
 
@@ -35,7 +41,10 @@ function checkBinary(
   for (const platform of PLATFORMS) {
     const file = layout.artifact(platform).file;
     if (locked.platforms[platform].file !== file) {
-      problem(`${field}.platforms.${platform}.file`, `is ${locked.platforms[platform].file}, expected ${file}`);
+      problem(
+        `${field}.platforms.${platform}.file`,
+        `is ${locked.platforms[platform].file}, expected ${file}`,
+      );
     }
   }
   const { verification, signer } = locked.checksums;
@@ -89,16 +98,30 @@ export function checkLockCoversConfig(
     problem(`tools.${otherEngine}`, `is locked but tools.engine is ${tools.engine}`);
   }
   for (const tool of ['tflint', 'tfsec'] as const) {
-    checkBinary(`tools.${tool}`, tools[tool], lock.tools[tool], RELEASES[tool](tools[tool]), undefined, problem, warn);
+    checkBinary(
+      `tools.${tool}`,
+      tools[tool],
+      lock.tools[tool],
+      RELEASES[tool](tools[tool]),
+      undefined,
+      problem,
+      warn,
+    );
   }
   const checkov = lock.tools.checkov;
   if (checkov.version !== tools.checkov) {
-    problem('tools.checkov.version', `factory.yaml wants checkov ${tools.checkov} but the lock has ${checkov.version}`);
+    problem(
+      'tools.checkov.version',
+      `factory.yaml wants checkov ${tools.checkov} but the lock has ${checkov.version}`,
+    );
   } else if (!checkov.requirements.some((r) => r.name === 'checkov' && r.version === tools.checkov)) {
     problem('tools.checkov.requirements', `has no checkov==${tools.checkov}`);
   }
   if (checkov.python !== CHECKOV_PYTHON) {
-    problem('tools.checkov.python', `resolved for Python ${checkov.python}, but the scanners run ${CHECKOV_PYTHON}`);
+    problem(
+      'tools.checkov.python',
+      `resolved for Python ${checkov.python}, but the scanners run ${CHECKOV_PYTHON}`,
+    );
   }
   const pins = tflintPluginPins(config.factory.scanners);
   const lockedPlugins = lock.tflintPlugins ?? {};

@@ -68,7 +68,9 @@ function pipDownload(options: ResolveCheckovOptions, platform: Platform, dest: s
     env: { ...process.env, PIP_CONFIG_FILE: os.devNull },
   });
   if (result.error) {
-    throw new ToolsLockError(`checkov: cannot run ${options.python ?? 'python3'} -m pip: ${result.error.message}`);
+    throw new ToolsLockError(
+      `checkov: cannot run ${options.python ?? 'python3'} -m pip: ${result.error.message}`,
+    );
   }
   if (result.status !== 0) {
     const detail = `${result.stderr}${result.stdout}`.trim().split('\n').slice(-5).join('\n  ');

@@ -11,14 +11,16 @@ export async function fetchBytes(url: string, timeoutMs = 300_000): Promise<Buff
     const file = fileURLToPath(url);
     try {
       const size = fs.statSync(file).size;
-      if (size > MAX_DOWNLOAD_BYTES) throw new ToolsLockError(`${url}: larger than ${MAX_DOWNLOAD_BYTES} bytes`);
+      if (size > MAX_DOWNLOAD_BYTES)
+        throw new ToolsLockError(`${url}: larger than ${MAX_DOWNLOAD_BYTES} bytes`);
       return fs.readFileSync(file);
     } catch (error) {
       if (error instanceof ToolsLockError) throw error;
       throw new ToolsLockError(`cannot read ${url}: ${(error as Error).message}`);
     }
   }
-  if (!url.startsWith('https://')) throw new ToolsLockError(`refusing to download ${url}: only https:// and file://`);
+  if (!url.startsWith('https://'))
+    throw new ToolsLockError(`refusing to download ${url}: only https:// and file://`);
   let response: Response;
   try {
     response = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
@@ -27,6 +29,7 @@ export async function fetchBytes(url: string, timeoutMs = 300_000): Promise<Buff
   }
   if (!response.ok) throw new ToolsLockError(`cannot download ${url}: HTTP ${response.status}`);
   const body = Buffer.from(await response.arrayBuffer());
-  if (body.length > MAX_DOWNLOAD_BYTES) throw new ToolsLockError(`${url}: larger than ${MAX_DOWNLOAD_BYTES} bytes`);
+  if (body.length > MAX_DOWNLOAD_BYTES)
+    throw new ToolsLockError(`${url}: larger than ${MAX_DOWNLOAD_BYTES} bytes`);
   return body;
 }

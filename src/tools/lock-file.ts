@@ -22,11 +22,15 @@ export function parseLock(text: string, shown: string, configDir: string): Tools
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ToolsLockError(`${shown}: not valid JSON (${(error as Error).message}); rewrite it with: ${lockCommand(configDir)}`);
+    throw new ToolsLockError(
+      `${shown}: not valid JSON (${(error as Error).message}); rewrite it with: ${lockCommand(configDir)}`,
+    );
   }
   const parsed = toolsLockSchema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${shown}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    const problems = parsed.error.issues.map(
+      (i) => `  ${shown}: ${i.path.join('.') || '(root)'}: ${i.message}`,
+    );
     throw new ToolsLockError(`${shown} is not a valid tools lock:\n${problems.join('\n')}`);
   }
   const expected = lockDigest(parsed.data);

@@ -18,7 +18,14 @@ import {
 } from './lock-format';
 import { verifyDetached, type TrustedKey } from './pgp';
 import { ToolsLockError } from './tools-lock-error';
-import { KEYS_DIR, RELEASES, pluginRelease, type ReleaseLayout, type TflintPluginPin, type VendorKey } from './vendors';
+import {
+  KEYS_DIR,
+  RELEASES,
+  pluginRelease,
+  type ReleaseLayout,
+  type TflintPluginPin,
+  type VendorKey,
+} from './vendors';
 
 export const PYPI_INDEX = 'https://pypi.org/simple';
 
@@ -60,7 +67,9 @@ async function lockBinary(
   options: LockToolsOptions,
 ): Promise<BinaryToolLock> {
   const log = options.log ?? ((): void => undefined);
-  const fetchBase = options.mirror ? `${options.mirror.replace(/\/+$/, '')}/${layout.mirrorPath}` : layout.base;
+  const fetchBase = options.mirror
+    ? `${options.mirror.replace(/\/+$/, '')}/${layout.mirrorPath}`
+    : layout.base;
   const what = `${label} ${version}`;
   const sums = await fetchBytes(`${fetchBase}/${layout.checksumsFile}`);
   let checksums: ChecksumsRecord = {
@@ -133,7 +142,9 @@ export async function lockTools(
   const engine: BinaryToolName = tools.engine;
   const engineVersion = engine === 'opentofu' ? tools.opentofu : tools.terraform;
   if (engineVersion === undefined) {
-    throw new ToolsLockError('tools.opentofu: the OpenTofu version is required when tools.engine is "opentofu"');
+    throw new ToolsLockError(
+      'tools.opentofu: the OpenTofu version is required when tools.engine is "opentofu"',
+    );
   }
   const lockOne = (tool: BinaryToolName, version: string): Promise<BinaryToolLock> =>
     lockBinary(tool, version, RELEASES[tool](version), options);
@@ -143,12 +154,18 @@ export async function lockTools(
   const tfsec = await lockOne('tfsec', tools.tfsec);
   const pluginLocks: Record<string, TflintPluginLock> = {};
   for (const plugin of plugins) {
-    const locked = await lockBinary(`tflint plugin ${plugin.name}`, plugin.version, pluginRelease(plugin), options);
+    const locked = await lockBinary(
+      `tflint plugin ${plugin.name}`,
+      plugin.version,
+      pluginRelease(plugin),
+      options,
+    );
     pluginLocks[plugin.name] = { ...locked, source: plugin.source };
   }
   options.log?.(`checkov ${tools.checkov}: resolving the requirement set with pip`);
   const index: PythonIndex =
-    options.pythonIndex ?? (options.mirror ? mirrorIndex(options.mirror) : { kind: 'index', url: PYPI_INDEX });
+    options.pythonIndex ??
+    (options.mirror ? mirrorIndex(options.mirror) : { kind: 'index', url: PYPI_INDEX });
   const checkov = resolveCheckov(
     { version: tools.checkov, index, ...(options.python ? { python: options.python } : {}) },
     PLATFORMS,

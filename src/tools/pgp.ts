@@ -46,7 +46,9 @@ export async function verifyDetached(
   try {
     parsedSignature = await readSignature(signature);
   } catch (error) {
-    throw new ToolsLockError(`${what}: the signature file is not an OpenPGP signature (${(error as Error).message})`);
+    throw new ToolsLockError(
+      `${what}: the signature file is not an OpenPGP signature (${(error as Error).message})`,
+    );
   }
   try {
     const message = await openpgp.createMessage({ binary: new Uint8Array(data) });
