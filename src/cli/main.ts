@@ -3,6 +3,7 @@ import { checkRuleCommand } from './commands/check-rule';
 import { registerRunCommand } from './commands/run';
 import { summaryCommand } from './commands/summary';
 import { tagCommand } from './commands/tag';
+import { registerToolsCommand } from './commands/tools';
 import { validateCommand } from './commands/validate';
 import { defaultConfigDir } from './config-option';
 import { processIo, type CliIo } from './output';
@@ -53,6 +54,7 @@ export function buildProgram(io: CliIo, result: { code: number | Promise<number>
     });
 
   registerRunCommand(program, io, result, configOption);
+  registerToolsCommand(program, io, result, configOption);
 
   program
     .command('check-rule')

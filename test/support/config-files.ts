@@ -31,10 +31,20 @@ export function filesWith(changes: Record<string, string | null>): ConfigFile[] 
   return [...files.entries()].map(([name, text]) => ({ name, text }));
 }
 
-/** Writes a configuration folder into a fresh temp dir and returns its path. */
+/** The shipped tools lock file's name (it sits next to factory.yaml). */
+export const LOCK_FILE_NAME = 'tools.lock.json';
+
+/**
+ * Writes a configuration folder into a fresh temp dir and returns its path. The shipped tools lock is copied
+ * too, unless `changes` replaces it (text) or removes it (null) under its name.
+ */
 export function writeConfigDir(changes: Record<string, string | null> = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfpf-config-'));
-  for (const { name, text } of filesWith(changes)) fs.writeFileSync(path.join(dir, name), text);
+  const { [LOCK_FILE_NAME]: lock, ...yamlChanges } = changes;
+  for (const { name, text } of filesWith(yamlChanges)) fs.writeFileSync(path.join(dir, name), text);
+  const lockText =
+    lock === undefined ? fs.readFileSync(path.join(SHIPPED_CONFIG_DIR, LOCK_FILE_NAME), 'utf8') : lock;
+  if (lockText !== null) fs.writeFileSync(path.join(dir, LOCK_FILE_NAME), lockText);
   return dir;
 }
 
