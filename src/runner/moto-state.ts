@@ -114,6 +114,25 @@ export class MotoAws {
     }
   }
 
+  /** Writes an item of string attributes (tests: a lock held by another release, a state digest). */
+  async putItem(table: string, item: Readonly<Record<string, string>>): Promise<void> {
+    const { status, json } = await this.dynamodb('PutItem', {
+      TableName: table,
+      Item: Object.fromEntries(Object.entries(item).map(([k, v]) => [k, { S: v }])),
+    });
+    if (status >= 300) {
+      throw new Error(`moto: PutItem ${table} failed: HTTP ${status} ${JSON.stringify(json).slice(0, 200)}`);
+    }
+  }
+
+  async deleteLockItem(table: string, lockId: string): Promise<void> {
+    const { status } = await this.dynamodb('DeleteItem', {
+      TableName: table,
+      Key: { LockID: { S: lockId } },
+    });
+    if (status >= 300) throw new Error(`moto: DeleteItem ${table} failed: HTTP ${status}`);
+  }
+
   /** Every item of a table, attribute values as strings (the lock table holds only string attributes). */
   async scan(table: string): Promise<Record<string, string>[]> {
     const { status, json } = await this.dynamodb('Scan', { TableName: table });
