@@ -19,6 +19,8 @@ export interface BuildRequest {
   readonly timeoutMs: number;
   /** Called with every output line (for --verbose streaming). */
   readonly onOutput?: (line: string) => void;
+  /** Aborting stops the running command's process group (SIGTERM, then SIGKILL) and runs nothing more. */
+  readonly abortSignal?: AbortSignal;
 }
 
 export type BuildStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
@@ -74,6 +76,7 @@ trap 'pwd >"$__tfpf_cwd_out"; env -0 >"$__tfpf_env_out"' EXIT
 interface CommandOutcome {
   readonly exitCode: number;
   readonly timedOut: boolean;
+  readonly interrupted: boolean;
   readonly env: Record<string, string>;
   readonly cwd: string;
 }
@@ -139,6 +142,7 @@ function runCommand(
   scratch: string,
   log: BuildLog,
   deadline: number,
+  abortSignal?: AbortSignal,
 ): Promise<CommandOutcome> {
   const cmdFile = path.join(scratch, `cmd-${index}.sh`);
   const envFile = path.join(scratch, `env-${index}`);
@@ -153,13 +157,24 @@ function runCommand(
       detached: true,
     });
     let timedOut = false;
+    let interrupted = false;
     let killTimer: NodeJS.Timeout | undefined;
+    const stop = (): void => {
+      killGroup(child.pid, 'SIGTERM');
+      killTimer ??= setTimeout(() => killGroup(child.pid, 'SIGKILL'), 5000);
+    };
+    const onAbort = (): void => {
+      interrupted = true;
+      log.container(`Build interrupted: stopping "${firstLine(command)}"`);
+      stop();
+    };
+    if (abortSignal?.aborted) onAbort();
+    else abortSignal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(
       () => {
         timedOut = true;
         log.container(`Build timed out: stopping "${firstLine(command)}"`);
-        killGroup(child.pid, 'SIGTERM');
-        killTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), 5000);
+        stop();
       },
       Math.max(0, deadline - Date.now()),
     );
@@ -168,6 +183,7 @@ function runCommand(
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
       clearTimeout(timer);
       if (killTimer !== undefined) clearTimeout(killTimer);
+      abortSignal?.removeEventListener('abort', onAbort);
       const exitCode = code ?? (signal !== null ? 128 + (signalNumber(signal) ?? 0) : 1);
       let env = state.env;
       let nextCwd = state.cwd;
@@ -177,7 +193,7 @@ function runCommand(
       } catch {
         // killed before the EXIT trap ran: keep the previous environment
       }
-      resolve({ exitCode, timedOut, env, cwd: nextCwd });
+      resolve({ exitCode, timedOut, interrupted, env, cwd: nextCwd });
     };
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     child.on('error', (error) => {
@@ -258,6 +274,7 @@ export async function executeBuild(request: BuildRequest): Promise<BuildResult> 
   const phases: PhaseResult[] = [];
   let succeeding = true;
   let timedOut = false;
+  let interrupted = false;
   let abortRest = false;
   let reason: string | undefined;
   let commandIndex = 0;
@@ -266,7 +283,7 @@ export async function executeBuild(request: BuildRequest): Promise<BuildResult> 
     for (const name of PHASE_NAMES) {
       const phase = spec.phases[name];
       if (phase === undefined) continue;
-      if (abortRest || timedOut) {
+      if (abortRest || timedOut || interrupted || request.abortSignal?.aborted) {
         phases.push({ name, status: 'SKIPPED', seconds: 0 });
         continue;
       }
@@ -277,11 +294,20 @@ export async function executeBuild(request: BuildRequest): Promise<BuildResult> 
         for (const command of commands) {
           log.container(`Running ${label}command ${firstLine(command)}`);
           state.env.CODEBUILD_BUILD_SUCCEEDING = succeeding && failed === undefined ? '1' : '0';
-          const outcome = await runCommand(command, commandIndex++, state, scratch, log, deadline);
+          const outcome = await runCommand(
+            command,
+            commandIndex++,
+            state,
+            scratch,
+            log,
+            deadline,
+            request.abortSignal,
+          );
           state.env = { ...outcome.env };
           state.cwd = outcome.cwd;
           if (outcome.timedOut) timedOut = true;
-          if (outcome.exitCode !== 0 || outcome.timedOut) {
+          if (outcome.interrupted) interrupted = true;
+          if (outcome.exitCode !== 0 || outcome.timedOut || outcome.interrupted) {
             log.container(
               `Command did not exit successfully ${firstLine(command)} exit status ${outcome.exitCode}`,
             );
@@ -291,7 +317,7 @@ export async function executeBuild(request: BuildRequest): Promise<BuildResult> 
         }
       };
       await run(phase.commands, '');
-      if (!timedOut && phase.finally.length > 0) await run(phase.finally, 'finally ');
+      if (!timedOut && !interrupted && phase.finally.length > 0) await run(phase.finally, 'finally ');
       const seconds = (Date.now() - phaseStart) / 1000;
       const status: PhaseStatus = timedOut ? 'TIMED_OUT' : failed ? 'FAILED' : 'SUCCEEDED';
       log.container(`Phase complete: ${name.toUpperCase()} State: ${status}`);
@@ -303,7 +329,7 @@ export async function executeBuild(request: BuildRequest): Promise<BuildResult> 
       });
       if (failed !== undefined) {
         succeeding = false;
-        reason ??= `${name} phase failed (exit ${failed.exitCode})`;
+        reason ??= interrupted ? 'interrupted' : `${name} phase failed (exit ${failed.exitCode})`;
         if (phase.onFailure === 'ABORT' && (name === 'install' || name === 'pre_build')) abortRest = true;
       }
     }

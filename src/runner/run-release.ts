@@ -168,6 +168,7 @@ class ActionRunner {
     private readonly started: number,
     private readonly verbose: boolean,
     private readonly keepWorkdirs: boolean,
+    private readonly abortSignal: AbortSignal,
   ) {}
 
   async run(stage: 'Checks' | 'Apply', action: ActionName): Promise<ActionOutcome> {
@@ -213,6 +214,7 @@ class ActionRunner {
         ...(this.verbose
           ? { onOutput: (line: string) => this.io.out(`  ${action.padEnd(8)}| ${line}`) }
           : {}),
+        abortSignal: this.abortSignal,
       });
     } finally {
       // The working copy and temp folder (AWS config, backend config) are not kept unless asked.
@@ -390,6 +392,7 @@ export async function runRelease(request: RunRequest, io: CliIo): Promise<RunRes
   }
   writeRecord(runDir, record);
 
+  const interruption = watchSignals(io);
   const runner = new ActionRunner(
     runDir,
     record,
@@ -400,6 +403,7 @@ export async function runRelease(request: RunRequest, io: CliIo): Promise<RunRes
     started,
     request.verbose ?? false,
     request.keepWorkdirs ?? false,
+    interruption.controller.signal,
   );
   const outcomes: ActionOutcome[] = [];
   const stageSeconds: Partial<Record<'Checks' | 'Apply', number>> = {};
@@ -425,7 +429,7 @@ export async function runRelease(request: RunRequest, io: CliIo): Promise<RunRes
       }
     }
     const checksPassed = outcomes.every((o) => o.status === 'SUCCEEDED');
-    if (checksPassed) {
+    if (checksPassed && interruption.signal() === undefined) {
       if (request.approve) {
         approval = 'approved';
         const applyStarted = Date.now();
@@ -439,7 +443,16 @@ export async function runRelease(request: RunRequest, io: CliIo): Promise<RunRes
       }
     }
   } finally {
-    await backend.close();
+    // Also on an interrupt: the builds have stopped by now; the state is saved and moto stopped before exiting.
+    try {
+      await backend.close();
+    } finally {
+      interruption.dispose();
+    }
+  }
+  const stoppedBy = interruption.signal();
+  if (stoppedBy !== undefined) {
+    io.err(`tfpf run: interrupted by ${stoppedBy}: builds stopped, state saved, nothing more was run`);
   }
 
   const planExports = readPlanExports(runDir);
@@ -480,6 +493,7 @@ export async function runRelease(request: RunRequest, io: CliIo): Promise<RunRes
     io.err(`tfpf: stage ${failedStage} failed: ${names}`);
     exitCode = 1;
   }
+  if (stoppedBy !== undefined) exitCode = stoppedBy === 'SIGINT' ? 130 : 143;
   return {
     runId: record.runId,
     runDir,
@@ -490,6 +504,35 @@ export async function runRelease(request: RunRequest, io: CliIo): Promise<RunRes
     stageSeconds,
     release: record.release,
     ...(planExports !== undefined ? { planExports } : {}),
+  };
+}
+
+/**
+ * SIGINT/SIGTERM while a run goes on: stop every build's process group (through the abort signal), then let the
+ * run finish its cleanup (state snapshot, moto stopped) and exit 130/143. A second signal is not needed.
+ */
+function watchSignals(io: CliIo): {
+  controller: AbortController;
+  signal: () => NodeJS.Signals | undefined;
+  dispose: () => void;
+} {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (received !== undefined) return;
+    received = signal;
+    io.err(`tfpf run: ${signal} received: stopping the builds, then saving the state`);
+    controller.abort();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    controller,
+    signal: () => received,
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
   };
 }
 
