@@ -28,6 +28,58 @@ export interface LocalToolchain {
   readonly differences: readonly string[];
   /** Whether the local engine supports the S3 native lockfile (Terraform >= 1.11, OpenTofu >= 1.10). */
   readonly supportsLockfile: boolean;
+  /** Providers of the local filesystem mirror (`.tools/providers`, built by install-tools). */
+  readonly providerMirror: ProviderMirror;
+}
+
+/** A Terraform filesystem mirror: `<dir>/<host>/<namespace>/<type>/<version>/<os>_<arch>/`. */
+export interface ProviderMirror {
+  readonly dir: string;
+  /** `registry.terraform.io/hashicorp/aws 6.47.1`, … */
+  readonly providers: readonly { readonly source: string; readonly version: string }[];
+}
+
+/** The providers a mirror folder holds (none when it does not exist). */
+export function readProviderMirror(dir: string): ProviderMirror {
+  const providers: { source: string; version: string }[] = [];
+  const list = (p: string): string[] =>
+    fs.existsSync(p) ? fs.readdirSync(p).filter((n) => fs.statSync(path.join(p, n)).isDirectory()) : [];
+  for (const host of list(dir)) {
+    for (const ns of list(path.join(dir, host))) {
+      for (const type of list(path.join(dir, host, ns))) {
+        for (const version of list(path.join(dir, host, ns, type))) {
+          providers.push({ source: `${host}/${ns}/${type}`, version });
+        }
+      }
+    }
+  }
+  return { dir, providers: providers.sort((a, b) => a.source.localeCompare(b.source)) };
+}
+
+/**
+ * A Terraform/OpenTofu CLI configuration that installs the mirror's providers from the mirror, and every other
+ * provider as Terraform normally would (from its registry, which fails offline with a message naming it).
+ */
+export function providerCliConfig(mirror: ProviderMirror): string {
+  const sources = [...new Set(mirror.providers.map((p) => p.source))];
+  const list = sources.map((s) => JSON.stringify(s)).join(', ');
+  return [
+    '# Written by tfpf run: providers of the local mirror come from it, the rest from their registries.',
+    'provider_installation {',
+    ...(sources.length > 0
+      ? [
+          '  filesystem_mirror {',
+          `    path    = ${JSON.stringify(mirror.dir)}`,
+          `    include = [${list}]`,
+          '  }',
+        ]
+      : []),
+    '  direct {',
+    ...(sources.length > 0 ? [`    exclude = [${list}]`] : []),
+    '  }',
+    '}',
+    '',
+  ].join('\n');
 }
 
 /** Thrown when the local tools are missing or cannot be used; the message says how to fix it. */
@@ -101,5 +153,6 @@ export function resolveLocalToolchain(config: FactoryModel, engine?: Engine): Lo
     versions,
     differences,
     supportsLockfile: engineSupportsLockfile(chosen, engineVersion),
+    providerMirror: readProviderMirror(path.join(path.dirname(binDir), 'providers')),
   };
 }

@@ -18,7 +18,13 @@ import {
 } from './action-environment';
 import { loadBuildSpecFile } from './buildspec';
 import { executeBuild, type BuildResult } from './execute-build';
-import { resolveLocalToolchain, type Engine, type LocalToolchain } from './local-tools';
+import {
+  providerCliConfig,
+  readProviderMirror,
+  resolveLocalToolchain,
+  type Engine,
+  type LocalToolchain,
+} from './local-tools';
 import { renderRunReport, type ActionRow } from './run-report';
 import { copyTree, snapshotSource } from './source';
 import { openStateBackend, type BackendChoice, type StateBackend } from './state-backend';
@@ -200,7 +206,12 @@ class ActionRunner {
           SOURCE_COMMIT: this.record.commit,
           ...(action === 'apply' ? { PLAN_DIGEST: this.record.planDigest ?? '' } : {}),
           TFPF_LOCAL_TOOLS: this.record.toolsDir,
-          ...(action === 'plan' || action === 'apply' ? this.backend.actionEnvironment : {}),
+          ...(action === 'plan' || action === 'apply'
+            ? {
+                ...this.backend.actionEnvironment,
+                TF_CLI_CONFIG_FILE: path.join(this.runDir, 'terraform.rc'),
+              }
+            : {}),
           ...codebuildEnvironment({
             project,
             srcDir,
@@ -321,6 +332,12 @@ function prepareNewRun(
   io.out(`  source   ${path.relative(process.cwd(), repo) || '.'}: ${source.files} file(s), ${source.note}`);
   io.out(`  engine   ${toolchain.engine} ${toolchain.engineVersion} from ${toolchain.binDir}`);
   for (const line of toolchain.differences) io.out(`  note     ${line}`);
+  const mirror = toolchain.providerMirror.providers;
+  io.out(
+    mirror.length > 0
+      ? `  providers ${mirror.map((p) => `${p.source} ${p.version}`).join(', ')} from the local mirror ${path.relative(process.cwd(), toolchain.providerMirror.dir) || '.'} (TF_CLI_CONFIG_FILE); others from their registries`
+      : '  providers none in the local mirror (.tools/providers): every provider from its registry',
+  );
   io.out(
     `  locking  ${locking.locking}${locking.lockTable ? ` (table ${locking.lockTable})` : ''}${locking.note ? `: ${locking.note}` : ''}`,
   );
@@ -391,6 +408,11 @@ export async function runRelease(request: RunRequest, io: CliIo): Promise<RunRes
     record = { ...record, backend: { ...record.backend, port: backend.port as number } };
   }
   writeRecord(runDir, record);
+  // The CLI configuration of plan and apply: the local provider mirror (rewritten on --resume, same content).
+  fs.writeFileSync(
+    path.join(runDir, 'terraform.rc'),
+    providerCliConfig(readProviderMirror(path.join(path.dirname(record.toolsDir), 'providers'))),
+  );
 
   const interruption = watchSignals(io);
   const runner = new ActionRunner(
