@@ -27,14 +27,10 @@ tfpf_setup_engine() {
     *) tfpf_fail "TF_ENGINE must be terraform or opentofu; found '${TF_ENGINE:-}'" ;;
   esac
   export TFPF_TF
-  if [[ -n "${TFPF_LOCAL_TOOLS:-}" ]]; then
-    echo "local runner: using the tools in $TFPF_LOCAL_TOOLS"
-    export PATH="$TFPF_LOCAL_TOOLS:$PATH"
-  else
-    local dir
-    dir="$(python3 "$TFPF_LIB/tfpf_stage.py" install-engine "$TF_ENGINE" "$TF_VERSION")"
-    export PATH="$dir:$PATH"
-  fi
+  # Checked against the tools lock (CodeBuild) or install-tools' record (local runner) before it runs.
+  local dir
+  dir="$(python3 "$TFPF_LIB/tfpf_tools.py" install "$TFPF_TF" "$TFPF_WORK/tools")"
+  export PATH="$dir:$PATH"
   local actual
   actual="$("$TFPF_TF" version -json | python3 -c 'import json, sys; print(json.load(sys.stdin)["terraform_version"])')"
   if [[ "$actual" != "$TF_VERSION" ]]; then

@@ -1,6 +1,5 @@
 """Steps of the Terraform actions that are easier to get right in Python than in bash.
 
-  install-engine <engine> <version>       download and verify the engine; prints the folder holding it
   release-vars <src> <root> <work>        root module, var files, authoritative release values, repo overrides
   plan-summary <out> <work>               summary.json/.md, plan-meta.json, the artifact digest, exported values
   digest <dir>                            the digest of a plan artifact folder
@@ -18,7 +17,6 @@ import os
 import re
 import shutil
 import sys
-import urllib.request
 import zipfile
 
 # Every file of the plan artifact; apply consumes them all, and the digest covers exactly these.
@@ -38,48 +36,6 @@ def env(name, default=None):
     if value is None:
         fail(f"environment variable {name} is not set")
     return value
-
-
-# --- install-engine --------------------------------------------------------------------------------------------
-
-
-def install_engine(engine, version):
-    arch = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(os.uname().machine)
-    if arch is None:
-        fail(f"unsupported architecture {os.uname().machine}")
-    if engine == "terraform":
-        base = f"{os.environ.get('TFPF_TERRAFORM_RELEASES', 'https://releases.hashicorp.com/terraform')}/{version}"
-        name, sums, binary = f"terraform_{version}_linux_{arch}.zip", f"terraform_{version}_SHA256SUMS", "terraform"
-    else:
-        base = f"{os.environ.get('TFPF_OPENTOFU_RELEASES', 'https://github.com/opentofu/opentofu/releases/download')}/v{version}"
-        name, sums, binary = f"tofu_{version}_linux_{arch}.zip", f"tofu_{version}_SHA256SUMS", "tofu"
-    dest = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"tfpf-{engine}-{version}")
-    os.makedirs(dest, exist_ok=True)
-
-    def fetch(url):
-        with urllib.request.urlopen(url, timeout=300) as response:
-            return response.read()
-
-    listing = fetch(f"{base}/{sums}").decode("utf-8")
-    expected = [l.split()[0].lower() for l in listing.splitlines() if len(l.split()) == 2 and l.split()[1].lstrip("*") == name]
-    if len(expected) != 1:
-        fail(f"{name}: not listed (exactly once) in {base}/{sums}")
-    data = fetch(f"{base}/{name}")
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != expected[0]:
-        fail(f"{name}: SHA-256 mismatch: expected {expected[0]}, got {digest}; refusing to install")
-    sys.stderr.write(f"verified {name}: sha256 {digest} (listed in {sums})\n")
-    archive = os.path.join(dest, name)
-    with open(archive, "wb") as f:
-        f.write(data)
-    with zipfile.ZipFile(archive) as z:
-        program = z.read(binary)
-    target = os.path.join(dest, binary)
-    with open(target + ".tmp", "wb") as out:
-        out.write(program)
-    os.chmod(target + ".tmp", 0o755)
-    os.replace(target + ".tmp", target)
-    print(dest)
 
 
 # --- release-vars ----------------------------------------------------------------------------------------------
@@ -403,7 +359,6 @@ def check_state(meta_file, state_file):
 
 
 COMMANDS = {
-    "install-engine": (install_engine, 2),
     "release-vars": (release_vars, 3),
     "plan-summary": (plan_summary, 2),
     "digest": (lambda folder: print(artifact_digest(folder)), 1),

@@ -41,10 +41,28 @@ export function grammarScript(): string {
   ].join('\n');
 }
 
-/** The library files a marker names (plus grammar.sh), read from `<buildSpecDir>/lib/`. */
-export function libraryFiles(buildSpecDir: string, names: readonly string[]): Map<string, string> {
+/**
+ * Files generated from the configuration at synth (`tools.lock.json`: the config's tools lock). A marker naming
+ * one that was not given leaves it out; the step that needs it then fails with a message saying so.
+ */
+export type GeneratedLibraryFiles = Readonly<Record<string, string>>;
+
+/** Names of the generated files a marker may list. */
+export const GENERATED_FILES = ['tools.lock.json'] as const;
+
+/** The library files a marker names (plus grammar.sh), read from `<buildSpecDir>/lib/` or generated. */
+export function libraryFiles(
+  buildSpecDir: string,
+  names: readonly string[],
+  generated: GeneratedLibraryFiles = {},
+): Map<string, string> {
   const files = new Map<string, string>([['grammar.sh', grammarScript()]]);
   for (const name of names) {
+    if ((GENERATED_FILES as readonly string[]).includes(name)) {
+      const text = generated[name];
+      if (text !== undefined) files.set(name, text);
+      continue;
+    }
     const file = path.join(buildSpecDir, LIBRARY_FOLDER, name);
     if (!fs.existsSync(file)) {
       throw new BuildSpecLibraryError(
@@ -78,14 +96,14 @@ export function libraryCommand(files: ReadonlyMap<string, string>): string {
   return `${lines.join('\n')}\n`;
 }
 
-function composeCommands(commands: unknown, buildSpecDir: string): unknown {
+function composeCommands(commands: unknown, buildSpecDir: string, generated: GeneratedLibraryFiles): unknown {
   if (!Array.isArray(commands)) return commands;
   return commands.map((command: unknown) => {
     if (typeof command !== 'string') return command;
     const match = MARKER.exec(command);
     if (match === null) return command;
     const names = (match[1] as string).trim().split(' ');
-    return libraryCommand(libraryFiles(buildSpecDir, names));
+    return libraryCommand(libraryFiles(buildSpecDir, names, generated));
   });
 }
 
@@ -93,7 +111,11 @@ function composeCommands(commands: unknown, buildSpecDir: string): unknown {
  * A copy of a parsed buildspec with every `#tfpf:lib` marker replaced by its library block. Everything else is
  * left as it is.
  */
-export function composeBuildSpec<T extends Record<string, unknown>>(doc: T, buildSpecDir: string): T {
+export function composeBuildSpec<T extends Record<string, unknown>>(
+  doc: T,
+  buildSpecDir: string,
+  generated: GeneratedLibraryFiles = {},
+): T {
   const phases = doc.phases;
   if (phases === null || typeof phases !== 'object' || Array.isArray(phases)) return doc;
   const composed: Record<string, unknown> = {};
@@ -105,8 +127,8 @@ export function composeBuildSpec<T extends Record<string, unknown>>(doc: T, buil
     const p = phase as Record<string, unknown>;
     composed[name] = {
       ...p,
-      ...(p.commands !== undefined ? { commands: composeCommands(p.commands, buildSpecDir) } : {}),
-      ...(p.finally !== undefined ? { finally: composeCommands(p.finally, buildSpecDir) } : {}),
+      ...(p.commands !== undefined ? { commands: composeCommands(p.commands, buildSpecDir, generated) } : {}),
+      ...(p.finally !== undefined ? { finally: composeCommands(p.finally, buildSpecDir, generated) } : {}),
     };
   }
   return { ...doc, phases: composed };

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { projectRoot } from '../local/project-paths';
-import { BuildSpecLibraryError, composeBuildSpec } from './buildspec-compose';
+import { BuildSpecLibraryError, composeBuildSpec, type GeneratedLibraryFiles } from './buildspec-compose';
 
 /** The buildspec files of `buildspecs/`, one per pipeline action. */
 export const BUILDSPEC_NAMES = ['tflint', 'checkov', 'tfsec', 'plan', 'apply'] as const;
@@ -37,7 +37,11 @@ export function defaultBuildSpecDir(): string {
  * (`#tfpf:lib` markers, see buildspec-compose.ts) and inlined into the CodeBuild project at synth; nothing else in
  * it is rewritten except report group names (see `bindReportGroups`).
  */
-export function loadBuildSpec(name: BuildSpecName, dir: string = defaultBuildSpecDir()): BuildSpecDocument {
+export function loadBuildSpec(
+  name: BuildSpecName,
+  dir: string = defaultBuildSpecDir(),
+  generated: GeneratedLibraryFiles = {},
+): BuildSpecDocument {
   const file = path.resolve(dir, `${name}.yml`);
   const shown = path.relative(process.cwd(), file) || file;
   let text: string;
@@ -53,7 +57,8 @@ export function loadBuildSpec(name: BuildSpecName, dir: string = defaultBuildSpe
     );
   }
   // Every environment stack loads the same five files: parse each distinct text once per process.
-  const cached = parsedCache.get(file);
+  const cacheKey = `${file}\0${JSON.stringify(generated)}`;
+  const cached = parsedCache.get(cacheKey);
   if (cached !== undefined && cached.text === text) return cached.spec;
   let parsed: unknown;
   try {
@@ -63,12 +68,12 @@ export function loadBuildSpec(name: BuildSpecName, dir: string = defaultBuildSpe
   }
   let spec = checkBuildSpec(parsed, shown);
   try {
-    spec = composeBuildSpec(spec, path.dirname(file));
+    spec = composeBuildSpec(spec, path.dirname(file), generated);
   } catch (error) {
     if (error instanceof BuildSpecLibraryError) throw new BuildSpecError(shown, error.message);
     throw error;
   }
-  parsedCache.set(file, { text, spec });
+  parsedCache.set(cacheKey, { text, spec });
   return spec;
 }
 

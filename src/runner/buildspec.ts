@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { composeBuildSpec } from '../pipeline/buildspec-compose';
+import { composeBuildSpec, type GeneratedLibraryFiles } from '../pipeline/buildspec-compose';
 
 /** Build phases in the order CodeBuild runs them. */
 export const PHASE_NAMES = ['install', 'pre_build', 'build', 'post_build'] as const;
@@ -84,7 +84,12 @@ function unknownKeys(obj: Obj, allowed: readonly string[], where: string, proble
  * Reads a buildspec strictly: keys the local runner would silently ignore (parameter-store, secrets-manager,
  * runtime-versions, batch, ...) are errors, so a buildspec that passes locally does not depend on them.
  */
-export function parseBuildSpec(text: string, file: string, libraryDir?: string): BuildSpec {
+export function parseBuildSpec(
+  text: string,
+  file: string,
+  libraryDir?: string,
+  generated: GeneratedLibraryFiles = {},
+): BuildSpec {
   const problems: string[] = [];
   let parsed: unknown;
   try {
@@ -96,7 +101,7 @@ export function parseBuildSpec(text: string, file: string, libraryDir?: string):
   // The same composition as at synth: the runner executes exactly what CodeBuild gets.
   let doc: Obj;
   try {
-    doc = composeBuildSpec(parsed, libraryDir ?? path.dirname(file));
+    doc = composeBuildSpec(parsed, libraryDir ?? path.dirname(file), generated);
   } catch (error) {
     throw new BuildSpecFormatError(file, [(error as Error).message]);
   }
@@ -196,6 +201,6 @@ export function parseBuildSpec(text: string, file: string, libraryDir?: string):
   return { file, variables, exportedVariables, phases, artifacts, reports };
 }
 
-export function loadBuildSpecFile(file: string): BuildSpec {
-  return parseBuildSpec(fs.readFileSync(file, 'utf8'), file);
+export function loadBuildSpecFile(file: string, generated: GeneratedLibraryFiles = {}): BuildSpec {
+  return parseBuildSpec(fs.readFileSync(file, 'utf8'), file, undefined, generated);
 }

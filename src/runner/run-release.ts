@@ -105,6 +105,8 @@ interface RunRecord {
   readonly pipelineVariables: Record<string, string>;
   readonly projectEnvironment: Record<string, string>;
   readonly toolsDir: string;
+  /** The configuration folder: its tools lock is composed into the buildspecs, as at synth. */
+  readonly configDir?: string;
   readonly checks: Record<string, ActionStatus>;
   /**
    * The digest the plan action exported (PLAN_DIGEST), recorded when the plan finished: apply receives it from
@@ -177,6 +179,15 @@ class ActionRunner {
     private readonly abortSignal: AbortSignal,
   ) {}
 
+  /** The files composed from the configuration (its tools lock), exactly as the synth composes them. */
+  private generatedFiles(): Record<string, string> {
+    const dir = this.record.configDir;
+    const lock = dir === undefined ? undefined : path.join(dir, 'tools.lock.json');
+    return lock !== undefined && fs.existsSync(lock)
+      ? { 'tools.lock.json': fs.readFileSync(lock, 'utf8') }
+      : {};
+  }
+
   async run(stage: 'Checks' | 'Apply', action: ActionName): Promise<ActionOutcome> {
     const label = `${stage}/${action}`;
     this.io.out(`[${elapsed(this.started)}] ${label.padEnd(14)} started`);
@@ -189,7 +200,7 @@ class ActionRunner {
     const secondary =
       action === 'apply' ? { PlanOutput: path.join(this.runDir, 'plan', 'artifacts') } : undefined;
     const logFile = path.join(outDir, 'build.log');
-    const spec = loadBuildSpecFile(path.join(this.buildspecDir, `${action}.yml`));
+    const spec = loadBuildSpecFile(path.join(this.buildspecDir, `${action}.yml`), this.generatedFiles());
     const project = `${this.record.pipeline}-${action}`;
     let build: BuildResult;
     try {
@@ -320,6 +331,7 @@ function prepareNewRun(
       locking,
     }),
     toolsDir: toolchain.binDir,
+    configDir: config.dir,
     checks: {},
     applied: false,
   };
