@@ -170,16 +170,16 @@ const TF_RESOURCE = `(?:data\\.)?${TF_IDENT}\\.${TF_IDENT}${TF_INDEX}`;
 /** A Terraform module or resource address as `-target` takes it: `module.regional`, `module.a["x"].aws_vpc.main`. */
 export const TF_ADDRESS_PATTERN = new RegExp(`^(?:${TF_MODULE}\\.)*(?:${TF_MODULE}|${TF_RESOURCE})$`);
 
-const targetSchema = requiredString('a Terraform address such as module.regional').superRefine(
-  (value, ctx) => {
+const targetSchema = requiredString('a Terraform address such as module.regional')
+  .superRefine((value, ctx) => {
     if (value.length > 200 || !TF_ADDRESS_PATTERN.test(value)) {
       ctx.addIssue({
         code: 'custom',
         message: `${JSON.stringify(value)} is not a Terraform module or resource address (such as module.regional, module.app["eu"], aws_vpc.main)`,
       });
     }
-  },
-);
+  })
+  .meta({ pattern: TF_ADDRESS_PATTERN.source });
 
 /** Names Terraform refuses for variables. */
 const RESERVED_TF_VARIABLES = [
@@ -251,7 +251,10 @@ export const layoutSchema = z
       ),
     variables: z
       .record(
-        z.string().refine((name) => TF_VARIABLE_PATTERN.test(name) && !RESERVED_TF_VARIABLES.includes(name)),
+        z
+          .string()
+          .regex(TF_VARIABLE_PATTERN)
+          .refine((name) => !RESERVED_TF_VARIABLES.includes(name)),
         releaseFieldSchema,
         {
           error: (issue) =>
@@ -285,19 +288,21 @@ export type ScannerName = keyof typeof SCANNER_IDS;
 function skipListSchema(tool: ScannerName) {
   const { pattern, example } = SCANNER_IDS[tool];
   const skip = z.strictObject({
-    id: requiredString(`a ${tool} check ID such as ${example}`).superRefine((id, ctx) => {
-      if (id.includes('*')) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${JSON.stringify(id)}: wildcards are not allowed; name each skipped check with its own reason`,
-        });
-      } else if (!pattern.test(id)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${JSON.stringify(id)} is not a ${tool} check ID (such as ${example})`,
-        });
-      }
-    }),
+    id: requiredString(`a ${tool} check ID such as ${example}`)
+      .superRefine((id, ctx) => {
+        if (id.includes('*')) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(id)}: wildcards are not allowed; name each skipped check with its own reason`,
+          });
+        } else if (!pattern.test(id)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(id)} is not a ${tool} check ID (such as ${example})`,
+          });
+        }
+      })
+      .meta({ pattern: pattern.source }),
     reason: requiredString('why the check is skipped').superRefine((reason, ctx) => {
       if (reason.trim() === '')
         ctx.addIssue({ code: 'custom', message: 'must say why the check is skipped' });
