@@ -10,6 +10,8 @@ import { didYouMean } from './suggest';
 import { YamlSource } from './yaml-source';
 
 export const FACTORY_FILE = 'factory.yaml';
+/** Largest configuration file accepted (1 MiB): real files are a few KiB; a bigger one is a mistake or an attack. */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 const MAX_BUCKET_NAME = 63;
 const MIN_LOCKFILE_VERSION = { terraform: '1.11.0', opentofu: '1.10.0' } as const;
 
@@ -36,10 +38,52 @@ export function loadConfig(dir: string): FactoryModel {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'folder not found' : String(error);
     throw new ConfigError([{ file: shown, field: '', message: `cannot read configuration: ${reason}` }]);
   }
-  const files = names
-    .sort()
-    .map((name) => ({ name, text: fs.readFileSync(path.join(absolute, name), 'utf8') }));
+  const problems: ConfigProblem[] = [];
+  const files: ConfigFile[] = [];
+  for (const name of names.sort()) {
+    const read = readConfigFile(path.join(absolute, name), `${shown}/${name}`);
+    if ('problem' in read) problems.push(read.problem);
+    else files.push({ name, text: read.text });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return buildModel(absolute, shown, files);
+}
+
+/**
+ * Reads one configuration file, refusing anything but a regular file of at most MAX_CONFIG_FILE_BYTES. The size
+ * is checked on the open descriptor before reading, and the read itself stops one byte past the cap (the file may
+ * grow between the two).
+ */
+function readConfigFile(file: string, shown: string): { text: string } | { problem: ConfigProblem } {
+  const tooLarge = (size: string): { problem: ConfigProblem } => ({
+    problem: {
+      file: shown,
+      field: '',
+      message: `is ${size}; configuration files are limited to ${MAX_CONFIG_FILE_BYTES} bytes (1 MiB)`,
+    },
+  });
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    return { problem: { file: shown, field: '', message: `cannot read: ${String(error)}` } };
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) return { problem: { file: shown, field: '', message: 'is not a regular file' } };
+    if (stat.size > MAX_CONFIG_FILE_BYTES) return tooLarge(`${stat.size} bytes`);
+    const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length > MAX_CONFIG_FILE_BYTES) return tooLarge('larger than that');
+    }
+    return { text: buffer.subarray(0, length).toString('utf8') };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function validate<T extends z.ZodType>(
@@ -52,7 +96,12 @@ function validate<T extends z.ZodType>(
     problems.push(...syntax);
     return undefined;
   }
-  const data = source.toJS();
+  const converted = source.toJS();
+  if ('problem' in converted) {
+    problems.push(converted.problem);
+    return undefined;
+  }
+  const { data } = converted;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     problems.push({ file: source.file, field: '', message: 'must be a YAML mapping of settings' });
     return undefined;
@@ -86,6 +135,16 @@ function validate<T extends z.ZodType>(
 export function buildModel(dir: string, shownDir: string, files: readonly ConfigFile[]): FactoryModel {
   const problems: ConfigProblem[] = [];
   const show = (name: string): string => (shownDir === '' ? name : `${shownDir}/${name}`);
+  const oversized = files.filter((f) => Buffer.byteLength(f.text, 'utf8') > MAX_CONFIG_FILE_BYTES);
+  if (oversized.length > 0) {
+    throw new ConfigError(
+      oversized.map((f) => ({
+        file: show(f.name),
+        field: '',
+        message: `is ${Buffer.byteLength(f.text, 'utf8')} bytes; configuration files are limited to ${MAX_CONFIG_FILE_BYTES} bytes (1 MiB)`,
+      })),
+    );
+  }
 
   const factoryFile = files.find((f) => f.name === FACTORY_FILE);
   const strayFactory = files.find((f) => f.name === 'factory.yml');
@@ -214,6 +273,12 @@ function checkFactory(
     if (bucket.endsWith('-s3alias')) {
       at(['stateBucketPrefix'], `state bucket "${bucket}" ends with the reserved suffix "-s3alias"`);
     }
+  }
+  if (factory.layout.varFiles !== undefined && source.has(['layout', 'vars'])) {
+    at(
+      ['layout', 'vars'],
+      'conflicts with layout.varFiles, which replaces the vars/ layering (remove one of them)',
+    );
   }
   const { engine } = factory.tools;
   if (engine === 'opentofu' && factory.tools.opentofu === undefined) {

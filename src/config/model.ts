@@ -1,4 +1,18 @@
-import type { EnvironmentConfig, FactoryConfig } from './schema';
+import type { EnvironmentConfig, FactoryConfig, LayoutConfig, ScannersConfig } from './schema';
+
+/**
+ * The infra repository layout, defaults resolved: root module per scope (`regional`, `global`, "." for the
+ * repository root), optional `-target` per scope (`targets`), the var files (`varFiles` templates with {env}
+ * {team} {scope} {region}, replacing the `vars` layering when set) and the Terraform variables that receive
+ * release fields (`variables`, default region/account/environment/team/release_version).
+ */
+export type LayoutModel = LayoutConfig;
+
+/**
+ * Scanner settings, defaults resolved: `failOn`, `repoConfig` (report | ignore the repository's own scanner
+ * configuration), factory `skip` lists per scanner ({ id, reason }) and pinned `tflintPlugins`.
+ */
+export type ScannersModel = ScannersConfig;
 
 /** An environment after validation, with defaults and cross-file rules resolved. */
 export interface EnvironmentModel extends Omit<EnvironmentConfig, 'protected' | '$schema'> {

@@ -1,32 +1,36 @@
 import { z } from 'zod';
 import { AWS_REGIONS } from './aws-regions';
+import { layoutSchema } from './layout-schema';
+import { scannersSchema } from './scanners-schema';
+import { describe, exactVersionSchema, requiredString } from './schema-primitives';
 import { didYouMean } from './suggest';
+
+export { EXACT_VERSION_PATTERN } from './schema-primitives';
+export {
+  DEFAULT_LAYOUT_VARIABLES,
+  layoutSchema,
+  RELEASE_FIELDS,
+  TF_ADDRESS_PATTERN,
+  VAR_FILE_PLACEHOLDERS,
+  type LayoutConfig,
+  type ReleaseField,
+} from './layout-schema';
+export {
+  SCANNER_REPO_CONFIG_MODES,
+  scannersSchema,
+  SEVERITIES,
+  type ScannerName,
+  type ScannersConfig,
+  type Severity,
+  type TflintPlugin,
+} from './scanners-schema';
 
 /** Environment and team names: also used in tags, state keys, bucket and role names. */
 export const NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
-/** Exact tool versions: `1.9.8`, never ranges, `latest` or pre-releases. */
-export const EXACT_VERSION_PATTERN = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 const ACCOUNT_PATTERN = /^\d{12}$/;
 const BUCKET_PREFIX_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const REPOSITORY_PATTERN = /^[A-Za-z0-9_.-]{1,100}$/;
 const BRANCH_PATTERN = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!\/)(?!.*\/$)(?!.*\.lock$)[A-Za-z0-9._/-]{1,100}$/;
-const RELATIVE_DIR_PATTERN = /^(?!\.\.?(\/|$))(?!.*\/\.\.?(\/|$))[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
-
-function describe(input: unknown): string {
-  if (input === undefined) return 'nothing';
-  if (input === null) return 'null';
-  if (Array.isArray(input)) return 'a list';
-  if (typeof input === 'object') return 'a mapping';
-  if (typeof input === 'number') return `the unquoted number ${String(input)}`;
-  return `${typeof input} ${JSON.stringify(input)}`;
-}
-
-function requiredString(what: string): z.ZodString {
-  return z.string({
-    error: (issue) =>
-      issue.input === undefined ? `is required (${what})` : `must be ${what}; found ${describe(issue.input)}`,
-  });
-}
 
 export const nameSchema = requiredString('a name matching ^[a-z][a-z0-9-]{0,30}$').regex(NAME_PATTERN, {
   error: (issue) =>
@@ -39,20 +43,6 @@ export const regionSchema = z.enum(AWS_REGIONS, {
       ? `${JSON.stringify(issue.input)} is not an AWS region${didYouMean(issue.input, AWS_REGIONS)}`
       : `must be an AWS region code such as "eu-central-1"; found ${describe(issue.input)}`,
 });
-
-const exactVersionSchema = z
-  .string({
-    error: (issue) =>
-      issue.input === undefined
-        ? 'is required (an exact version such as "1.9.8")'
-        : `must be an exact version such as "1.9.8" written as a string; found ${describe(issue.input)}${
-            typeof issue.input === 'number' ? ' (YAML reads 0.64 as a number: quote the version)' : ''
-          }`,
-  })
-  .regex(EXACT_VERSION_PATTERN, {
-    error: (issue) =>
-      `${JSON.stringify(issue.input)} is not an exact version: use MAJOR.MINOR.PATCH such as "1.9.8" (no ranges, "v", "latest" or pre-releases)`,
-  });
 
 const accountSchema = z
   .string({
@@ -70,14 +60,6 @@ const accountSchema = z
 const booleanSchema = (what: string): z.ZodBoolean =>
   z.boolean({ error: (issue) => `must be true or false (${what}); found ${describe(issue.input)}` });
 
-const relativeDirSchema = requiredString('a relative folder path').regex(RELATIVE_DIR_PATTERN, {
-  error: (issue) =>
-    `${JSON.stringify(issue.input)} is not a relative folder inside the repository (letters, digits, "_", ".", "-" and "/"; no "..", no leading "/")`,
-});
-
-export const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
 export const toolsSchema = z.strictObject({
   engine: z
     .enum(['terraform', 'opentofu'], {
@@ -91,27 +73,6 @@ export const toolsSchema = z.strictObject({
   tfsec: exactVersionSchema.describe('tfsec version, e.g. "1.28.13".'),
   checkov: exactVersionSchema.describe('checkov version, e.g. "3.3.30".'),
 });
-
-export const layoutSchema = z
-  .strictObject({
-    regional: relativeDirSchema.default('regional').describe('Root module for <env>_<region>/… tags.'),
-    global: relativeDirSchema.default('global').describe('Root module for <env>_global/… tags.'),
-    vars: relativeDirSchema.default('vars').describe('Folder holding the layered *.tfvars files.'),
-  })
-  .describe('Infra repository layout. Default: regional/, global/, vars/.');
-
-export const scannersSchema = z
-  .strictObject({
-    failOn: z
-      .enum(SEVERITIES, {
-        error: (issue) => `must be one of ${SEVERITIES.join(', ')}; found ${describe(issue.input)}`,
-      })
-      .default('LOW')
-      .describe(
-        'Lowest severity that fails a scanner action. Findings without a severity always fail. Default: LOW.',
-      ),
-  })
-  .describe('Security scanner thresholds.');
 
 export const factorySchema = z
   .strictObject({
@@ -150,8 +111,8 @@ export const factorySchema = z
       .describe(
         'State locking: S3 native lockfile (Terraform >= 1.11, OpenTofu >= 1.10) or a DynamoDB table. Default: s3-lockfile.',
       ),
-    layout: layoutSchema.default({ regional: 'regional', global: 'global', vars: 'vars' }),
-    scanners: scannersSchema.default({ failOn: 'LOW' }),
+    layout: layoutSchema.prefault({}),
+    scanners: scannersSchema.prefault({}),
     protectedEnvironments: z
       .array(nameSchema)
       .default(['prod'])
@@ -218,5 +179,4 @@ export const environmentSchema = z
 export type FactoryConfig = z.output<typeof factorySchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type ToolsConfig = z.output<typeof toolsSchema>;
-export type LayoutConfig = z.output<typeof layoutSchema>;
 export type TeamConfig = z.output<typeof teamSchema>;

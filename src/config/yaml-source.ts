@@ -1,5 +1,19 @@
-import { Document, LineCounter, parseDocument, isMap, isNode } from 'yaml';
+import { Document, LineCounter, parseDocument, isAlias, isMap, isNode, isScalar, isSeq } from 'yaml';
 import type { ConfigProblem } from './config-error';
+import { formatFieldPath } from './schema-paths';
+
+/**
+ * Aliases (`*name`) a file may use before it is refused. Each alias expands its anchor's whole value: a few
+ * nested anchors of lists of aliases ("billion laughs") would otherwise build gigabytes of objects.
+ */
+export const MAX_ALIAS_COUNT = 50;
+
+/**
+ * Mapping keys that are JavaScript object internals. `__proto__` is not a regular key of a plain object (an
+ * assignment replaces the prototype, so the entry vanishes), and `constructor`/`prototype` read like inherited
+ * members of every object; none is a sensible name for anything in the configuration, so each is an error.
+ */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** A parsed YAML file that can locate a field path back to its line. */
 export class YamlSource {
@@ -21,18 +35,42 @@ export class YamlSource {
     });
   }
 
-  /** YAML syntax errors, each with its line. */
+  /** YAML syntax errors, each with its line, then mapping keys that are JavaScript object internals. */
   syntaxProblems(): ConfigProblem[] {
-    return this.document.errors.map((error) => ({
+    const syntax = this.document.errors.map((error) => ({
       file: this.file,
       field: '',
       message: `YAML syntax error: ${error.message.split('\n')[0]}`,
       line: error.linePos?.[0]?.line,
     }));
+    return syntax.length > 0 ? syntax : this.reservedKeyProblems();
   }
 
-  toJS(): unknown {
-    return this.document.toJS({ maxAliasCount: 50 });
+  /**
+   * The file as plain data, or a problem when its aliases expand beyond MAX_ALIAS_COUNT. Call after
+   * syntaxProblems() returned none.
+   */
+  toJS(): { readonly data: unknown } | { readonly problem: ConfigProblem } {
+    try {
+      return { data: this.document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+    } catch (error) {
+      // The yaml library throws a ReferenceError ("Excessive alias count ...") when the limit is passed.
+      if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+        return {
+          problem: {
+            file: this.file,
+            field: '',
+            message: `YAML aliases expand too far (more than ${MAX_ALIAS_COUNT} alias references, the pattern of an alias bomb); write the values out instead of referencing anchors`,
+          },
+        };
+      }
+      throw error;
+    }
+  }
+
+  /** Whether the file sets `path` (a default does not count). */
+  has(path: readonly PropertyKey[]): boolean {
+    return this.document.hasIn(path as unknown[]);
   }
 
   /** The line of the deepest existing node on `path` (the field itself, or its nearest parent). */
@@ -45,5 +83,33 @@ export class YamlSource {
       }
     }
     return undefined;
+  }
+
+  private reservedKeyProblems(): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const walk = (node: unknown, path: readonly PropertyKey[]): void => {
+      if (isAlias(node)) return; // its anchor is walked where it is defined
+      if (isSeq(node)) {
+        node.items.forEach((item, index) => walk(item, [...path, index]));
+        return;
+      }
+      if (!isMap(node)) return;
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (key !== undefined && RESERVED_KEYS.has(key)) {
+          const range = isNode(pair.key) ? pair.key.range : undefined;
+          problems.push({
+            file: this.file,
+            field: formatFieldPath([...path, key]),
+            message: `"${key}" is a reserved key (JavaScript object internals) and cannot be used as a name or setting; rename it`,
+            line: range ? this.lineCounter.linePos(range[0]).line : undefined,
+          });
+          continue;
+        }
+        walk(pair.value, key === undefined ? path : [...path, key]);
+      }
+    };
+    walk(this.document.contents, []);
+    return problems;
   }
 }

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { configBuildEnvironment } from '../config/build-environment';
 import type { EnvironmentModel, FactoryModel } from '../config/model';
 import { applyProjectRoleName, applyRoleName, planProjectRoleName, planRoleName } from '../naming/roles';
 import { bindReportGroups, loadBuildSpec, defaultBuildSpecDir, type BuildSpecName } from './buildspec-loader';
@@ -93,10 +94,8 @@ export function staticBuildEnvironment(
     TFLINT_VERSION: factory.tools.tflint,
     TFSEC_VERSION: factory.tools.tfsec,
     CHECKOV_VERSION: factory.tools.checkov,
-    LAYOUT_REGIONAL: factory.layout.regional,
-    LAYOUT_GLOBAL: factory.layout.global,
-    LAYOUT_VARS: factory.layout.vars,
-    SCANNER_FAIL_ON: factory.scanners.failOn,
+    // LAYOUT_* and SCANNER_*: layout and scanner settings, as the buildspecs read them.
+    ...configBuildEnvironment(factory),
     PLAN_ROLE_NAME: planRoleName(environment),
     APPLY_ROLE_NAME: applyRoleName(environment),
   };

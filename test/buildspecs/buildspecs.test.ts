@@ -59,7 +59,8 @@ describe('shared blocks stay identical across buildspecs', () => {
 
   test('the scanners judge findings the same way', () => {
     const judges = ['tflint', 'checkov', 'tfsec'].map((n) => {
-      const program = heredocs(specs[n as 'tflint'].phases.build?.commands[0] as string)[0] as string;
+      const programs = heredocs(specs[n as 'tflint'].phases.build?.commands[0] as string);
+      const program = programs.find((p) => p.includes('# --- common to the scanner buildspecs')) as string;
       return program.slice(program.indexOf('# --- common to the scanner buildspecs'));
     });
     expect(new Set(judges).size).toBe(1);
@@ -332,5 +333,66 @@ describe('plan summarizer (buildspecs/lib/tfpf_stage.py plan-summary)', () => {
     expect(() => summarize({ region: { value: 'eu-west-3' } })).toThrow(
       /variable region is "eu-west-3" in the plan, but the release value is "eu-central-1"/,
     );
+  });
+});
+
+describe('checkov install (the CodeBuild path, offline against a local wheel)', () => {
+  // The Lambda python image's /etc/pip.conf sets `target = /tmp/opt/python/...` and PYTHONPATH points there: pip
+  // then installs checkov outside the venv and the version check still passes through PYTHONPATH. Here a pip.conf
+  // with `target =` (named by PIP_CONFIG_FILE) and PYTHONPATH play the image; the venv must hold checkov itself.
+  const install = specs.checkov.phases.install?.commands[0] as string;
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfpf-pip-'));
+    fs.mkdirSync(path.join(dir, 'wheels'));
+    fs.mkdirSync(path.join(dir, 'diverted'));
+    // A minimal wheel named checkov 3.3.30 with a `checkov` console script (no network needed).
+    execFileSync('python3', [
+      '-c',
+      [
+        'import sys, zipfile',
+        'info = "checkov-3.3.30.dist-info"',
+        'files = {"checkov/__init__.py": "def main():\\n    print(\'checkov 3.3.30\')\\n",',
+        '  info + "/METADATA": "Metadata-Version: 2.1\\nName: checkov\\nVersion: 3.3.30\\n",',
+        '  info + "/WHEEL": "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",',
+        '  info + "/entry_points.txt": "[console_scripts]\\ncheckov = checkov:main\\n"}',
+        'z = zipfile.ZipFile(sys.argv[1], "w")',
+        'for name, text in files.items(): z.writestr(name, text)',
+        'z.writestr(info + "/RECORD", "".join(n + ",,\\n" for n in [*files, info + "/RECORD"]))',
+        'z.close()',
+      ].join('\n'),
+      path.join(dir, 'wheels', 'checkov-3.3.30-py3-none-any.whl'),
+    ]);
+    fs.writeFileSync(path.join(dir, 'pip.conf'), `[global]\ntarget = ${path.join(dir, 'diverted')}\n`);
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('a pip.conf with target= does not divert the install: the venv holds checkov', () => {
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: dir,
+      TMPDIR: dir,
+      CHECKOV_VERSION: '3.3.30',
+      TFPF_TOOLS_CACHE: path.join(dir, 'cache'),
+      PIP_CONFIG_FILE: path.join(dir, 'pip.conf'),
+      PIP_NO_INDEX: '1',
+      PIP_FIND_LINKS: path.join(dir, 'wheels'),
+      PYTHONPATH: path.join(dir, 'diverted'),
+    };
+    const output = execFileSync('bash', ['-c', `${install}\nprintf 'on PATH: %s\\n' "$(command -v checkov)"`], {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const venv = path.join(dir, 'cache', 'checkov-3.3.30');
+    expect(output).toContain(`checkov 3.3.30 (${venv})`);
+    expect(output).toContain(`on PATH: ${venv}/bin/checkov`);
+    expect(fs.readdirSync(path.join(dir, 'diverted'))).toEqual([]);
+    const sitePackages = execFileSync(
+      path.join(venv, 'bin', 'python'),
+      ['-I', '-c', 'import checkov, os; print(os.path.dirname(checkov.__file__))'],
+      { encoding: 'utf8' },
+    ).trim();
+    expect(sitePackages.startsWith(venv)).toBe(true);
   });
 });

@@ -140,3 +140,56 @@ describe('the installed bin (real process, real exit codes)', () => {
     expect(bad.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 });
+
+describe('hostile configuration files end with the configuration exit codes', () => {
+  // Five levels of nine aliases (59,049 strings once expanded). The old loader let the yaml library's
+  // ReferenceError escape: "tfpf: internal error ... exit 70".
+  const bomb = [
+    'environment: dev',
+    'regions: [us-east-1]',
+    'teams:',
+    '  research: { account: "111111111111" }',
+    'x1: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
+    'x2: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+    'x3: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+    'x4: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+    'x5: [*d, *d, *d, *d, *d, *d, *d, *d, *d]',
+    '',
+  ].join('\n');
+
+  test('tfpf validate on an alias bomb: exit 1, the file named, no internal error', () => {
+    const dir = writeConfigDir({ 'dev.yaml': bomb });
+    const result = spawnSync(process.execPath, [BIN, 'validate', '--config', dir], { encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('dev.yaml: YAML aliases expand too far');
+    expect(result.stderr).not.toContain('internal error');
+  });
+
+  test('tfpf tag on an alias bomb: exit 2 (invalid configuration)', async () => {
+    const dir = writeConfigDir({ 'dev.yaml': bomb });
+    const { code, out, err } = await run('tag', 'dev_us-east-1/research/1.0', '--config', dir);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toContain('dev.yaml: YAML aliases expand too far');
+  });
+
+  test('teams: { __proto__: … } fails validation naming the key (it was silently dropped)', async () => {
+    const dev = (shippedConfigFiles().get('dev.yaml') as string).replace(
+      /^teams:.*\n/m,
+      'teams:\n  __proto__: { account: "999999999999" }\n',
+    );
+    const { code, err } = await run('validate', '--config', writeConfigDir({ 'dev.yaml': dev }));
+    expect(code).toBe(1);
+    expect(err).toContain('dev.yaml: teams.__proto__: "__proto__" is a reserved key');
+  });
+
+  test('a configuration file over 1 MiB fails validation naming the file and the cap', async () => {
+    const dev = shippedConfigFiles().get('dev.yaml') as string;
+    const dir = writeConfigDir({ 'dev.yaml': `${dev}#${'x'.repeat(1024 * 1024)}\n` });
+    const { code, err } = await run('validate', '--config', dir);
+    expect(code).toBe(1);
+    expect(err).toMatch(
+      /dev\.yaml: is \d+ bytes; configuration files are limited to 1048576 bytes \(1 MiB\)/,
+    );
+  });
+});

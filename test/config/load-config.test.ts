@@ -36,7 +36,24 @@ describe('shipped default configuration', () => {
 
   test('resolves defaults once: layout, locking, pipeline prefix, protected prod', () => {
     const model = loadConfig(SHIPPED_CONFIG_DIR);
-    expect(model.factory.layout).toEqual({ regional: 'regional', global: 'global', vars: 'vars' });
+    expect(model.factory.layout).toEqual({
+      regional: 'regional',
+      global: 'global',
+      vars: 'vars',
+      variables: {
+        region: 'targetRegion',
+        account: 'account',
+        environment: 'environment',
+        team: 'team',
+        release_version: 'version',
+      },
+    });
+    expect(model.factory.scanners).toEqual({
+      failOn: 'LOW',
+      repoConfig: 'report',
+      skip: { checkov: [], tfsec: [], tflint: [] },
+      tflintPlugins: [],
+    });
     expect(model.factory.locking).toBe('s3-lockfile');
     expect(model.factory.pipelineNamePrefix).toBe('tfpf');
     expect(model.environments.find((e) => e.environment === 'prod')?.protected).toBe(true);

@@ -228,6 +228,14 @@ describe('tfsec-finding fixture', () => {
       'utf8',
     );
     expect(xml).toContain('failures="0"');
+    // Each suppression is listed with its reason and counted for the approval message.
+    expect(actionLog(result, 'checkov')).toMatch(
+      /^checkov CKV_AWS_158 bootstrap\/main\.tf:\d+ NO-SEVERITY SKIPPED \(inline comment\): this fixture isolates/m,
+    );
+    const exported = JSON.parse(
+      fs.readFileSync(path.join(result.runDir, 'checkov', 'exported-variables.json'), 'utf8'),
+    );
+    expect(exported).toEqual({ SCAN_SKIPPED: '2', SCAN_SKIPPED_IDS: 'CKV_AWS_158,CKV_AWS_338' });
   });
 });
 

@@ -60,7 +60,10 @@ describe('CodeBuild projects (default config, dev)', () => {
         LAYOUT_REGIONAL: 'regional',
         LAYOUT_GLOBAL: 'global',
         LAYOUT_VARS: 'vars',
+        LAYOUT_VARIABLES:
+          'region=targetRegion\naccount=account\nenvironment=environment\nteam=team\nrelease_version=version',
         SCANNER_FAIL_ON: 'LOW',
+        SCANNER_REPO_CONFIG: 'report',
         PLAN_ROLE_NAME: 'tfpf-dev-plan',
         APPLY_ROLE_NAME: 'tfpf-dev-apply',
       });
