@@ -40,5 +40,5 @@ export function lambdaComputeUnavailableReason(region: string): string {
     partition === 'aws'
       ? `${region} is not one of the regions where CodeBuild offers Lambda compute`
       : `CodeBuild offers no Lambda compute in the ${partition} partition (${region})`;
-  return `${where} (${LAMBDA_COMPUTE_REGIONS.join(', ')})`;
+  return `${where}; it does in ${LAMBDA_COMPUTE_REGIONS.join(', ')}`;
 }

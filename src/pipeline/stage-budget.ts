@@ -15,8 +15,8 @@ export interface StageBudget {
   /** Steps before the approval that start at least one EC2 build. */
   readonly ec2StepsBeforeApproval: number;
   readonly apply: ActionCompute;
-  /** Most builds of one release running at once, per compute kind. */
-  readonly peakBuilds: { readonly lambda: number; readonly ec2: number };
+  /** Most builds of one release running at once, in all and per compute kind (maxima over the steps). */
+  readonly peakBuilds: { readonly total: number; readonly lambda: number; readonly ec2: number };
   /** The same per environment size: CodeBuild has one concurrent-build quota per size. */
   readonly peakBySize: Readonly<Record<ProjectCompute, number>>;
 }
@@ -33,10 +33,12 @@ export function stageBudget(pipeline: string, approval: boolean, compute: Resolv
   const applySteps = steps(APPLY_ACTIONS).map((names) =>
     names.map((action) => ({ compute: compute[action] })),
   );
+  let total = 0;
   let lambda = 0;
   let ec2 = 0;
   const peakBySize: Record<ProjectCompute, number> = { 'lambda-2gb': 0, 'lambda-4gb': 0, ec2: 0 };
   for (const step of [...checkSteps, ...applySteps]) {
+    total = Math.max(total, step.length);
     lambda = Math.max(lambda, step.filter((s) => s.compute.kind === 'lambda').length);
     ec2 = Math.max(ec2, step.filter((s) => s.compute.kind === 'ec2').length);
     for (const size of Object.keys(peakBySize) as ProjectCompute[]) {
@@ -49,14 +51,15 @@ export function stageBudget(pipeline: string, approval: boolean, compute: Resolv
     steps: checkSteps,
     ec2StepsBeforeApproval: checkSteps.filter((s) => s.some((a) => a.compute.kind === 'ec2')).length,
     apply: compute.apply,
-    peakBuilds: { lambda, ec2 },
+    peakBuilds: { total, lambda, ec2 },
     peakBySize,
   };
 }
 
 /**
  * One line per pipeline, e.g. `tfpf-dev: 1 sequential build start before approval (tflint lambda ‖ checkov lambda
- * ‖ tfsec lambda ‖ plan lambda), 0 of them on EC2; then apply on ec2; at most 4 builds at once (4 Lambda, 0 EC2)`.
+ * ‖ tfsec lambda ‖ plan lambda), 0 of them on EC2; then apply on ec2; at most 4 builds at once per release (Lambda
+ * up to 4, EC2 up to 1)`. The AWS sample this descends from starts four EC2 builds one after another.
  */
 export function describeStageBudget(budget: StageBudget): string {
   const n = budget.steps.length;
@@ -64,10 +67,14 @@ export function describeStageBudget(budget: StageBudget): string {
     .map((step) => step.map((s) => `${s.action} ${s.compute.kind}`).join(' ‖ '))
     .join(' → ');
   const gate = budget.approval ? 'approval' : 'apply (no approval)';
-  const peak = budget.peakBuilds.lambda + budget.peakBuilds.ec2;
   return (
     `${budget.pipeline}: ${n} sequential build start${n === 1 ? '' : 's'} before ${gate} (${path}), ` +
     `${budget.ec2StepsBeforeApproval} of them on EC2; then apply on ${budget.apply.kind}; ` +
-    `at most ${peak} builds at once (${budget.peakBuilds.lambda} Lambda, ${budget.peakBuilds.ec2} EC2)`
+    `at most ${budget.peakBuilds.total} builds at once per release (${peakText(budget)})`
   );
+}
+
+/** `Lambda up to 4, EC2 up to 1`. */
+export function peakText(budget: StageBudget): string {
+  return `Lambda up to ${budget.peakBuilds.lambda}, EC2 up to ${budget.peakBuilds.ec2}`;
 }
