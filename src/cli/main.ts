@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { checkRuleCommand } from './commands/check-rule';
+import { registerDoctorCommand } from './commands/doctor';
 import { registerRunCommand } from './commands/run';
 import { defaultToolingRegion, summaryCommand } from './commands/summary';
 import { tagCommand } from './commands/tag';
@@ -59,6 +60,7 @@ export function buildProgram(io: CliIo, result: { code: number | Promise<number>
     });
 
   registerRunCommand(program, io, result, configOption);
+  registerDoctorCommand(program, io, result, configOption);
 
   program
     .command('check-rule')
