@@ -10,7 +10,8 @@ import type { ScannerCompute } from './pipeline/terraform-projects';
  *   (`applyPolicyArns=<arn,arn>`, `permissionsBoundaryArn=<arn>` to narrow the apply role);
  * - `nag=true`: run cdk-nag AwsSolutions (CI and `scripts/check-templates` do; off by default because it adds
  *   about a second to every synth, which would take the shipped configuration over its 3 s budget);
- * - `scannerCompute=ec2`: run the scanners on EC2 instead of Lambda compute.
+ * - `scannerCompute=ec2|lambda`: compute of the scanners, as `compute.scanners` in factory.yaml (refused when
+ *   both are set and differ).
  */
 function main(): void {
   // The built-in CloudFormation validation costs ~5 s per synth; templates are checked with cfn-lint, checkov
@@ -51,17 +52,23 @@ function main(): void {
     };
   }
 
-  const scannerCompute = context('scannerCompute') ?? 'lambda';
-  if (scannerCompute !== 'lambda' && scannerCompute !== 'ec2') {
+  const scannerCompute = context('scannerCompute');
+  if (scannerCompute !== undefined && scannerCompute !== 'lambda' && scannerCompute !== 'ec2') {
     fail(`scannerCompute must be "lambda" or "ec2"; found ${JSON.stringify(scannerCompute)}`);
   }
 
-  addFactoryStacks(app, config, {
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-    bootstrap,
-    nag: context('nag') === 'true',
-    scannerCompute: scannerCompute as ScannerCompute,
-  });
+  try {
+    addFactoryStacks(app, config, {
+      env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+      bootstrap,
+      nag: context('nag') === 'true',
+      scannerCompute: scannerCompute as ScannerCompute | undefined,
+    });
+  } catch (error) {
+    // e.g. compute.plan: lambda in a region without CodeBuild Lambda compute
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
   app.synth();
 }
 

@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { checkRuleCommand } from './commands/check-rule';
+import { registerDoctorCommand } from './commands/doctor';
 import { registerRunCommand } from './commands/run';
-import { summaryCommand } from './commands/summary';
+import { defaultToolingRegion, summaryCommand } from './commands/summary';
 import { tagCommand } from './commands/tag';
 import { registerToolsCommand } from './commands/tools';
 import { validateCommand } from './commands/validate';
@@ -47,14 +48,21 @@ export function buildProgram(io: CliIo, result: { code: number | Promise<number>
 
   program
     .command('summary')
-    .description('print environments, regions, teams, accounts, pipelines and example state keys')
+    .description(
+      'print environments, teams, accounts, pipelines, example state keys, and the compute and stage budget per pipeline',
+    )
     .option(...configOption())
-    .action((opts: { config: string }) => {
-      result.code = summaryCommand(opts.config, io);
+    .option(
+      '--region <region>',
+      'tooling region deciding Lambda or EC2 compute (default: CDK_DEFAULT_REGION, AWS_REGION, AWS_DEFAULT_REGION)',
+    )
+    .action((opts: { config: string; region?: string }) => {
+      result.code = summaryCommand(opts.config, io, opts.region ?? defaultToolingRegion());
     });
 
   registerRunCommand(program, io, result, configOption);
   registerToolsCommand(program, io, result, configOption);
+  registerDoctorCommand(program, io, result, configOption);
 
   program
     .command('check-rule')

@@ -74,6 +74,34 @@ export const toolsSchema = z.strictObject({
   checkov: exactVersionSchema.describe('checkov version, e.g. "3.3.30".'),
 });
 
+/** Where a CodeBuild project runs: CodeBuild Lambda compute (starts in seconds) or EC2 compute. */
+export const COMPUTE_KINDS = ['lambda', 'ec2'] as const;
+export type ComputeKind = (typeof COMPUTE_KINDS)[number];
+
+const computeKindSchema = z.enum(COMPUTE_KINDS, {
+  error: (issue) => `must be "lambda" or "ec2"; found ${describe(issue.input)}`,
+});
+
+export const computeSchema = z
+  .strictObject({
+    scanners: computeKindSchema
+      .optional()
+      .describe(
+        'Compute of tflint, checkov and tfsec. Default: lambda where CodeBuild offers Lambda compute in the tooling region, else ec2.',
+      ),
+    plan: computeKindSchema
+      .optional()
+      .describe(
+        'Compute of terraform plan. Default: lambda where CodeBuild offers Lambda compute in the tooling region, else ec2. Lambda compute stops a build after 15 minutes.',
+      ),
+    apply: computeKindSchema
+      .optional()
+      .describe('Compute of terraform apply. Default: ec2 (no 15-minute limit).'),
+  })
+  .describe(
+    'CodeBuild compute per action. "lambda" is refused where CodeBuild has no Lambda compute (most regions, aws-cn, aws-us-gov).',
+  );
+
 export const factorySchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -113,6 +141,7 @@ export const factorySchema = z
       ),
     layout: layoutSchema.prefault({}),
     scanners: scannersSchema.prefault({}),
+    compute: computeSchema.default({}),
     protectedEnvironments: z
       .array(nameSchema)
       .default(['prod'])
@@ -179,4 +208,5 @@ export const environmentSchema = z
 export type FactoryConfig = z.output<typeof factorySchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type ToolsConfig = z.output<typeof toolsSchema>;
+export type ComputeConfig = z.output<typeof computeSchema>;
 export type TeamConfig = z.output<typeof teamSchema>;

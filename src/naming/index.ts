@@ -27,3 +27,9 @@ export function pipelineName(prefix: string, environment: string): string {
   return `${prefix}-${environment}`;
 }
 export { applyProjectRoleName, applyRoleName, planProjectRoleName, planRoleName, ROLE_PREFIX } from './roles';
+export {
+  SOURCE_IDENTITY_MAX_LENGTH,
+  SOURCE_IDENTITY_PREFIX,
+  sourceIdentity,
+  sourceIdentityPattern,
+} from './source-identity';

@@ -7,17 +7,22 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { EnvironmentModel, FactoryModel } from '../config/model';
 import { pipelineName } from '../naming';
+import { approvalMessage, CUSTOM_DATA_LIMIT, worstCaseResolvedLength } from './approval-message';
+import { APPLY_ACTIONS, CHECK_ACTIONS, SCANNERS, STAGES } from './pipeline-layout';
 import {
   PLAN_ARTIFACT,
   PLAN_NAMESPACE,
+  planDigestEnvironment,
   releaseActionEnvironment,
   releaseVariableDeclarations,
+  SCANNER_NAMESPACES,
   SOURCE_ACTION,
+  SOURCE_NAMESPACE,
+  sourceCommitEnvironment,
 } from './release-variables';
-import { SCANNERS, type TerraformProjects } from './terraform-projects';
+import type { TerraformProjects } from './terraform-projects';
 
-/** Stage names, in order (Approval only when the environment requires it). */
-export const STAGES = { source: 'Source', checks: 'Checks', approval: 'Approval', apply: 'Apply' } as const;
+export { STAGES } from './pipeline-layout';
 
 export interface EnvironmentPipelineProps {
   readonly config: FactoryModel;
@@ -49,7 +54,11 @@ export class EnvironmentPipeline extends Construct {
     const env = props.environment;
     const { projects } = props.projects;
     this.variables = releaseVariableDeclarations();
-    const environmentVariables = releaseActionEnvironment(this.variables);
+    // Every build gets the release variables and the commit the source action fetched.
+    const environmentVariables = {
+      ...releaseActionEnvironment(this.variables),
+      ...sourceCommitEnvironment(),
+    };
 
     const source = new codepipeline.Artifact('Source');
     const planOutput = new codepipeline.Artifact(PLAN_ARTIFACT);
@@ -60,54 +69,55 @@ export class EnvironmentPipeline extends Construct {
       branch: factory.mainBranch,
       output: source,
       trigger: actions.CodeCommitTrigger.NONE,
-      variablesNamespace: 'SourceVariables',
+      variablesNamespace: SOURCE_NAMESPACE,
     });
 
-    const scannerActions = SCANNERS.map(
-      (scanner) =>
-        new actions.CodeBuildAction({
-          actionName: scanner,
-          type: actions.CodeBuildActionType.TEST,
-          project: projects[scanner],
-          input: source,
-          environmentVariables,
-          runOrder: 1,
-        }),
+    const checkActions = CHECK_ACTIONS.map(({ name, runOrder }) =>
+      name === 'plan'
+        ? new actions.CodeBuildAction({
+            actionName: 'plan',
+            project: projects.plan,
+            input: source,
+            outputs: [planOutput],
+            environmentVariables,
+            variablesNamespace: PLAN_NAMESPACE,
+            runOrder,
+          })
+        : new actions.CodeBuildAction({
+            actionName: name,
+            type: actions.CodeBuildActionType.TEST,
+            project: projects[name],
+            input: source,
+            environmentVariables,
+            variablesNamespace: SCANNER_NAMESPACES[name as (typeof SCANNERS)[number]],
+            runOrder,
+          }),
     );
-    const planAction = new actions.CodeBuildAction({
-      actionName: 'plan',
-      project: projects.plan,
-      input: source,
-      outputs: [planOutput],
-      environmentVariables,
-      variablesNamespace: PLAN_NAMESPACE,
-      runOrder: 1,
-    });
 
     const stages: codepipeline.StageProps[] = [
       { stageName: STAGES.source, actions: [sourceAction] },
-      { stageName: STAGES.checks, actions: [...scannerActions, planAction] },
+      { stageName: STAGES.checks, actions: checkActions },
     ];
 
     if (env.approval.required) {
       if (props.approvalTopic === undefined) {
         throw new Error(`${env.file}: approval.required is true but the pipeline has no approval topic`);
       }
-      const v = this.variables;
+      const message = approvalMessage();
+      const worstCase = worstCaseResolvedLength(message);
+      if (worstCase > CUSTOM_DATA_LIMIT) {
+        throw new Error(
+          `approval message: ${worstCase} characters once resolved in the worst case; CodePipeline allows ${CUSTOM_DATA_LIMIT}`,
+        );
+      }
       stages.push({
         stageName: STAGES.approval,
         actions: [
           new actions.ManualApprovalAction({
             actionName: 'approve',
             notificationTopic: props.approvalTopic,
-            additionalInformation: [
-              `Release ${v.RELEASE_TAG.reference()} (commit ${v.COMMIT_ID.reference()})`,
-              `to account ${v.TARGET_ACCOUNT.reference()} in ${v.TARGET_REGION.reference()}.`,
-              `Plan: ${planAction.variable('PLAN_SUMMARY')}`,
-              `Flags: ${planAction.variable('PLAN_FLAGS')}.`,
-              'The plan summary (summary.md) and plan.json are in the plan build.',
-            ].join(' '),
-            externalEntityLink: planAction.variable('PLAN_BUILD_URL'),
+            additionalInformation: message,
+            externalEntityLink: `#{${PLAN_NAMESPACE}.PLAN_BUILD_URL}`,
             timeout: Duration.minutes(env.approval.timeoutMinutes),
             runOrder: 1,
           }),
@@ -117,16 +127,18 @@ export class EnvironmentPipeline extends Construct {
 
     stages.push({
       stageName: STAGES.apply,
-      actions: [
-        new actions.CodeBuildAction({
-          actionName: 'apply',
-          project: projects.apply,
-          input: source,
-          extraInputs: [planOutput],
-          environmentVariables,
-          runOrder: 1,
-        }),
-      ],
+      actions: APPLY_ACTIONS.map(
+        ({ name, runOrder }) =>
+          new actions.CodeBuildAction({
+            actionName: name,
+            project: projects[name],
+            input: source,
+            extraInputs: [planOutput],
+            // The digest the approver saw, through the pipeline: apply refuses an artifact that does not match.
+            environmentVariables: { ...environmentVariables, ...planDigestEnvironment() },
+            runOrder,
+          }),
+      ),
     });
 
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {

@@ -13,6 +13,7 @@ import { bundledCode } from './bundled-code';
 import { skipCheckov } from './checkov';
 import { allowEventBridgeDeadLetters, allowLogsEncryption } from './kms-policies';
 import { NOTIFIER_ENV } from './notifier/notifier-environment';
+import { regionalServiceName } from './service-names';
 
 /** Source of the factory's own EventBridge events. */
 export const FACTORY_EVENT_SOURCE = 'tfpf';
@@ -108,7 +109,7 @@ export class FailureNotifier extends Construct {
         resources: [props.encryptionKey.keyArn],
         conditions: {
           StringEquals: {
-            'kms:ViaService': ['sns', 'sqs'].map((s) => `${s}.${stack.region}.amazonaws.com`),
+            'kms:ViaService': ['sns', 'sqs'].map((s) => regionalServiceName(stack, s)),
           },
         },
       }),

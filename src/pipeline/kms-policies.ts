@@ -1,6 +1,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import { regionalServiceName } from './service-names';
 
 /** Lets CloudWatch Logs of the key's own account and region encrypt log groups with `key`. */
 export function allowLogsEncryption(key: kms.IKey, sid: string): void {
@@ -8,7 +9,7 @@ export function allowLogsEncryption(key: kms.IKey, sid: string): void {
   key.addToResourcePolicy(
     new iam.PolicyStatement({
       sid,
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      principals: [new iam.ServicePrincipal(regionalServiceName(stack, 'logs'))],
       actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
       resources: ['*'],
       conditions: {

@@ -54,7 +54,51 @@ export const PLAN_EXPORTS = [
   'PLAN_FLAGS',
   'PLAN_SUMMARY',
   'PLAN_BUILD_URL',
+  /** 64 hex characters: SHA-256 over the files apply consumes; apply receives it as `PLAN_DIGEST`. */
+  'PLAN_DIGEST',
+  /** Number of repository values that disagreed with the release values (and were overridden). */
+  'PLAN_OVERRIDES',
 ] as const;
+
+/** Variables every scanner action exports (buildspec `env.exported-variables`), read as `#{<Namespace>.NAME}`. */
+export const SCANNER_EXPORTS = [
+  /** Number of checks the repository skipped (inline or config skips). */
+  'SCAN_SKIPPED',
+  /** Their ids, comma-separated (at most 200 characters). */
+  'SCAN_SKIPPED_IDS',
+] as const;
+
+/** Namespace of each scanner action's exported variables. */
+export const SCANNER_NAMESPACES = { tflint: 'Tflint', checkov: 'Checkov', tfsec: 'Tfsec' } as const;
+
+/** Namespace of the source action's variables; `#{SourceVariables.CommitId}` is the commit it fetched. */
+export const SOURCE_NAMESPACE = 'SourceVariables';
+
+/**
+ * `SOURCE_COMMIT = #{SourceVariables.CommitId}`: the commit the source action really fetched, for every CodeBuild
+ * action. The buildspecs refuse to run when it differs from `COMMIT_ID` (the tagged commit).
+ */
+export function sourceCommitEnvironment(): Record<string, codebuild.BuildEnvironmentVariable> {
+  return {
+    SOURCE_COMMIT: {
+      type: codebuild.BuildEnvironmentVariableType.PLAINTEXT,
+      value: `#{${SOURCE_NAMESPACE}.CommitId}`,
+    },
+  };
+}
+
+/**
+ * `PLAN_DIGEST = #{Plan.PLAN_DIGEST}` for the apply action: the digest travels through the pipeline, never in
+ * the artifact it protects, so a replaced artifact cannot carry a matching digest.
+ */
+export function planDigestEnvironment(): Record<string, codebuild.BuildEnvironmentVariable> {
+  return {
+    PLAN_DIGEST: {
+      type: codebuild.BuildEnvironmentVariableType.PLAINTEXT,
+      value: `#{${PLAN_NAMESPACE}.PLAN_DIGEST}`,
+    },
+  };
+}
 
 /** Namespace of the plan action's exported variables. */
 export const PLAN_NAMESPACE = 'Plan';

@@ -1,27 +1,31 @@
 import * as path from 'node:path';
-import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { configBuildEnvironment } from '../config/build-environment';
-import type { EnvironmentModel, FactoryModel } from '../config/model';
+import { findEnvironment, type EnvironmentModel, type FactoryModel } from '../config/model';
+import type { ComputeKind } from '../config/schema';
 import { applyProjectRoleName, applyRoleName, planProjectRoleName, planRoleName } from '../naming/roles';
-import { bindReportGroups, loadBuildSpec, defaultBuildSpecDir, type BuildSpecName } from './buildspec-loader';
+import { sourceIdentityPattern } from '../naming/source-identity';
+import {
+  bindReportGroups,
+  loadBuildSpec,
+  defaultBuildSpecDir,
+  type BuildSpecDocument,
+  type BuildSpecName,
+} from './buildspec-loader';
+import { factoryFileOf, resolveCompute, type ProjectCompute, type ResolvedCompute } from './compute';
+import { SCANNERS, type Scanner } from './pipeline-layout';
 import { stateAccessStatements } from './state-access';
 import { stateNames } from './state-names';
 
-/** The scanner actions; each writes JUnit into a report group of the same name. */
-export const SCANNERS = ['tflint', 'checkov', 'tfsec'] as const;
-export type Scanner = (typeof SCANNERS)[number];
+export { SCANNERS, type Scanner } from './pipeline-layout';
 
-/**
- * Where the scanners run. `lambda` (default): CodeBuild Lambda compute, which starts in seconds, needs no root for
- * what the scanners do (download a pinned binary, or pip-install checkov into a venv) and fits easily in its
- * 15-minute cap. `ec2`: the standard image on EC2 compute, for repositories so large that a scan could take longer.
- */
-export type ScannerCompute = 'lambda' | 'ec2';
+/** Compute of the scanners as a command-line override (`-c scannerCompute=ec2`); factory.yaml has `compute:`. */
+export type ScannerCompute = ComputeKind;
 
 export interface TerraformProjectsProps {
   readonly config: FactoryModel;
@@ -30,8 +34,11 @@ export interface TerraformProjectsProps {
   readonly encryptionKey: kms.IKey;
   /** Folder of the buildspec files. Default: `buildspecs/` of the project. */
   readonly buildSpecDir?: string;
-  /** Default: `lambda`. */
-  readonly scannerCompute?: ScannerCompute;
+  /**
+   * Compute of each project. Default: `compute:` of factory.yaml resolved for the stack's region (Lambda compute
+   * for scanners and plan where CodeBuild offers it, EC2 for apply).
+   */
+  readonly compute?: ResolvedCompute;
   /** Retention of the build logs. Default: one year. */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -39,29 +46,23 @@ export interface TerraformProjectsProps {
 /** Fixed settings of a project kind. */
 interface ProjectKind {
   readonly description: string;
-  readonly compute: 'lambda-2gb' | 'lambda-4gb' | 'ec2';
-  /** EC2 compute only (Lambda compute has a fixed 15-minute limit). */
-  readonly timeout?: Duration;
+  /** On EC2 compute (Lambda compute has a fixed 15-minute limit). */
+  readonly ec2Timeout: Duration;
 }
 
 const KINDS: Record<BuildSpecName, ProjectKind> = {
-  tflint: { description: 'tflint over the Terraform code', compute: 'lambda-2gb' },
-  tfsec: { description: 'tfsec security scan of the Terraform code', compute: 'lambda-2gb' },
-  checkov: { description: 'checkov security scan of the Terraform code', compute: 'lambda-4gb' },
+  tflint: { description: 'tflint over the Terraform code', ec2Timeout: Duration.minutes(30) },
+  tfsec: { description: 'tfsec security scan of the Terraform code', ec2Timeout: Duration.minutes(30) },
+  checkov: { description: 'checkov security scan of the Terraform code', ec2Timeout: Duration.minutes(30) },
   plan: {
     description: 'terraform plan with the read-only plan role of the workload account',
-    compute: 'ec2',
-    timeout: Duration.minutes(60),
+    ec2Timeout: Duration.minutes(60),
   },
   apply: {
     description: 'terraform apply of the approved plan with the apply role of the workload account',
-    compute: 'ec2',
-    timeout: Duration.minutes(120),
+    ec2Timeout: Duration.minutes(120),
   },
 };
-
-/** Timeout of scanners on EC2 compute (`scannerCompute: ec2`). */
-const EC2_SCANNER_TIMEOUT = Duration.minutes(30);
 
 /**
  * Static environment of every project, from the configuration (contract with the buildspecs). Release-specific
@@ -81,6 +82,8 @@ export function staticBuildEnvironment(
     throw new Error(`factory.yaml: tools.opentofu is required when tools.engine is "opentofu"`);
   }
   const names = stateNames(factory, environment);
+  const model = findEnvironment(config, environment);
+  if (model === undefined) throw new Error(`staticBuildEnvironment: no environment named "${environment}"`);
   return {
     STATE_BUCKET: names.bucket,
     STATE_REGION: stateRegion,
@@ -98,7 +101,19 @@ export function staticBuildEnvironment(
     ...configBuildEnvironment(factory),
     PLAN_ROLE_NAME: planRoleName(environment),
     APPLY_ROLE_NAME: applyRoleName(environment),
+    // The buildspecs build every ARN with it (CodeBuild sets no AWS_PARTITION).
+    AWS_PARTITION: partition,
+    // The release's TEAM/TARGET_ACCOUNT must be one of these pairs (checked again in every Terraform build).
+    TEAM_ACCOUNTS: teamAccounts(model),
   };
+}
+
+/** `research=111111111111 risk=222222222222`: the environment's teams and accounts, sorted by team. */
+export function teamAccounts(environment: EnvironmentModel): string {
+  return Object.entries(environment.teams)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([team, { account }]) => `${team}=${account}`)
+    .join(' ');
 }
 
 /** Distinct workload accounts of an environment's teams, sorted. */
@@ -118,6 +133,8 @@ export class TerraformProjects extends Construct {
   public readonly planRole: iam.Role;
   /** `tfpf-<env>-apply-project`: may assume `tfpf-<env>-apply` in this environment's accounts. */
   public readonly applyRole: iam.Role;
+  /** The compute each project runs on. */
+  public readonly compute: ResolvedCompute;
 
   constructor(scope: Construct, id: string, props: TerraformProjectsProps) {
     super(scope, id);
@@ -125,7 +142,13 @@ export class TerraformProjects extends Construct {
     const env = props.environment.environment;
     const prefix = props.config.factory.pipelineNamePrefix;
     const buildSpecDir = props.buildSpecDir ?? defaultBuildSpecDir();
-    const scannerCompute = props.scannerCompute ?? 'lambda';
+    this.compute =
+      props.compute ??
+      resolveCompute(
+        props.config.factory.compute,
+        Token.isUnresolved(stack.region) ? undefined : stack.region,
+        factoryFileOf(props.config),
+      );
     const staticEnv = staticBuildEnvironment(props.config, env, stack.region, stack.account, stack.partition);
     const accounts = environmentAccounts(props.environment);
 
@@ -139,16 +162,21 @@ export class TerraformProjects extends Construct {
 
     this.planRole = this.crossAccountRole('PlanRole', {
       roleName: planProjectRoleName(env),
+      environment: env,
       description: `tfpf ${env}: plan project; assumes ${planRoleName(env)} in the ${env} workload accounts`,
       targetRoleArns: accounts.map((a) => roleArn(stack, a, planRoleName(env))),
     });
     this.applyRole = this.crossAccountRole('ApplyRole', {
       roleName: applyProjectRoleName(env),
+      environment: env,
       description: `tfpf ${env}: apply project; assumes ${applyRoleName(env)} in the ${env} workload accounts`,
       targetRoleArns: accounts.map((a) => roleArn(stack, a, applyRoleName(env))),
     });
-    for (const statement of stateAccessStatements(stack, stateNames(props.config.factory, env))) {
+    // Plan reads the state (it runs with -lock=false: a plan never writes state); apply reads, writes and locks.
+    const state = stateNames(props.config.factory, env);
+    for (const statement of stateAccessStatements(stack, state, 'read'))
       this.planRole.addToPrincipalPolicy(statement);
+    for (const statement of stateAccessStatements(stack, state, 'read-write')) {
       this.applyRole.addToPrincipalPolicy(statement);
     }
 
@@ -159,8 +187,9 @@ export class TerraformProjects extends Construct {
       const groups: Record<string, string> = (SCANNERS as readonly string[]).includes(name)
         ? { [name]: reportGroups[name as Scanner].reportGroupArn }
         : {};
-      const spec = bindReportGroups(loadBuildSpec(name, buildSpecDir), groups, file);
-      const compute = kind.compute === 'ec2' || scannerCompute === 'lambda' ? kind.compute : 'ec2';
+      const compute = this.compute[name];
+      const loaded = bindReportGroups(loadBuildSpec(name, buildSpecDir), groups, file);
+      const spec = compute.kind === 'lambda' ? withoutCache(loaded) : loaded;
       const logGroup = new logs.LogGroup(this, `${name}Logs`, {
         retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
         encryptionKey: props.encryptionKey,
@@ -172,9 +201,9 @@ export class TerraformProjects extends Construct {
         buildSpec: codebuild.BuildSpec.fromObject(spec),
         role,
         encryptionKey: props.encryptionKey,
-        environment: buildEnvironment(compute),
+        environment: buildEnvironment(compute.size),
         environmentVariables: Object.fromEntries(
-          Object.entries(staticEnv).map(([k, value]) => [
+          Object.entries({ ...staticEnv, TFPF_COMPUTE: compute.kind }).map(([k, value]) => [
             k,
             { type: codebuild.BuildEnvironmentVariableType.PLAINTEXT, value },
           ]),
@@ -182,9 +211,9 @@ export class TerraformProjects extends Construct {
         logging: { cloudWatch: { logGroup } },
         // Lambda compute has a fixed limit and no cache. On EC2, a local custom cache keeps downloaded tools on
         // the build host; it is per project, so a plan build can never seed what the apply build executes.
-        ...(compute === 'ec2'
+        ...(compute.kind === 'ec2'
           ? {
-              timeout: kind.timeout ?? EC2_SCANNER_TIMEOUT,
+              timeout: kind.ec2Timeout,
               cache: codebuild.Cache.local(codebuild.LocalCacheMode.CUSTOM),
             }
           : {}),
@@ -196,7 +225,7 @@ export class TerraformProjects extends Construct {
 
   private crossAccountRole(
     id: string,
-    options: { roleName: string; description: string; targetRoleArns: string[] },
+    options: { roleName: string; environment: string; description: string; targetRoleArns: string[] },
   ): iam.Role {
     const role = new iam.Role(this, id, {
       roleName: options.roleName,
@@ -208,6 +237,8 @@ export class TerraformProjects extends Construct {
         sid: 'AssumeWorkloadRoles',
         actions: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
         resources: options.targetRoleArns,
+        // Sessions must be named after a release of this environment, as the workload roles' trust requires.
+        conditions: { StringLike: { 'sts:SourceIdentity': sourceIdentityPattern(options.environment) } },
       }),
     );
     return role;
@@ -225,7 +256,17 @@ function roleArn(stack: Stack, account: string, roleName: string): string {
   });
 }
 
-function buildEnvironment(compute: ProjectKind['compute']): codebuild.BuildEnvironment {
+/**
+ * The buildspec without its `cache:` section: Lambda compute does not support caching, and a project on Lambda
+ * compute whose buildspec declares cache paths is not what CodeBuild documents.
+ */
+export function withoutCache(spec: BuildSpecDocument): BuildSpecDocument {
+  if (!('cache' in spec)) return spec;
+  const { cache: _cache, ...rest } = spec;
+  return rest as BuildSpecDocument;
+}
+
+function buildEnvironment(compute: ProjectCompute): codebuild.BuildEnvironment {
   switch (compute) {
     case 'lambda-2gb':
       return {

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Stack, Token, type StackProps } from 'aws-cdk-lib';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -8,9 +8,11 @@ import type { Construct } from 'constructs';
 import type { EnvironmentModel, FactoryModel } from '../config/model';
 import { pipelineName } from '../naming';
 import { skipCheckov } from '../pipeline/checkov';
+import { describeCompute, factoryFileOf, resolveCompute, withComputeOverrides } from '../pipeline/compute';
 import { EnvironmentPipeline } from '../pipeline/environment-pipeline';
 import { allowLogsEncryption } from '../pipeline/kms-policies';
 import { stateResourceArns } from '../pipeline/state-access';
+import { describeStageBudget, stageBudget } from '../pipeline/stage-budget';
 import { stateNames, type StateNames } from '../pipeline/state-names';
 import { TerraformProjects, type ScannerCompute } from '../pipeline/terraform-projects';
 import { acknowledgeNag, acknowledgeWildcards } from './nag';
@@ -20,7 +22,10 @@ export interface EnvironmentPipelineStackProps extends StackProps {
   readonly environment: EnvironmentModel;
   /** Folder of the buildspec files. Default: `buildspecs/` of the project. */
   readonly buildSpecDir?: string;
-  /** Compute of the scanner projects. Default: `lambda`. */
+  /**
+   * Compute of the scanner projects, overriding `compute.scanners` of factory.yaml (refused when both are set and
+   * differ). Default: factory.yaml's setting.
+   */
   readonly scannerCompute?: ScannerCompute;
 }
 
@@ -96,12 +101,18 @@ export class EnvironmentPipelineStack extends Stack {
       }
     }
 
+    const region = Token.isUnresolved(this.region) ? undefined : this.region;
+    const compute = resolveCompute(
+      withComputeOverrides(props.config, { scanners: props.scannerCompute }),
+      region,
+      factoryFileOf(props.config),
+    );
     this.projects = new TerraformProjects(this, 'Projects', {
       config: props.config,
       environment: env,
       encryptionKey: this.pipelineKey,
       buildSpecDir: props.buildSpecDir,
-      scannerCompute: props.scannerCompute,
+      compute,
     });
 
     this.pipeline = new EnvironmentPipeline(this, 'Release', {
@@ -114,6 +125,15 @@ export class EnvironmentPipelineStack extends Stack {
     });
 
     this.acknowledgeGrants(stateNames(factory, env.environment));
+
+    // Synth output (`cdk synth` prints info annotations): the compute of each action and the stage budget.
+    Annotations.of(this).addInfo(
+      `compute: ${describeCompute(compute)}` +
+        (region === undefined
+          ? ' (region unknown at synth: defaults are EC2; set a region to get Lambda compute where CodeBuild offers it)'
+          : ` (${region})`),
+    );
+    Annotations.of(this).addInfo(describeStageBudget(stageBudget(name, env.approval.required, compute)));
   }
 
   /** cdk-nag IAM5: the wildcards in this stack's policies, each bounded to this environment's own resources. */

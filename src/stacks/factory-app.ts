@@ -3,6 +3,9 @@ import type { FactoryModel } from '../config/model';
 import type { ScannerCompute } from '../pipeline/terraform-projects';
 import { environmentAccounts } from '../pipeline/terraform-projects';
 import { enableNag } from './nag';
+import { stackNames } from './stack-names';
+
+export { stackNames } from './stack-names';
 import { EnvironmentPipelineStack } from './environment-pipeline-stack';
 import { ToolingStack } from './tooling-stack';
 import { WorkloadBootstrapStack, type WorkloadBootstrapStackProps } from './workload-bootstrap-stack';
@@ -34,19 +37,6 @@ export interface FactoryStacks {
   /** Pipeline stack per environment name. */
   readonly environments: Readonly<Record<string, EnvironmentPipelineStack>>;
   readonly bootstraps: readonly WorkloadBootstrapStack[];
-}
-
-/** Stack names: `<prefix>-tooling`, `<prefix>-pipeline-<env>`, `<prefix>-bootstrap-<env>-<account>`. */
-export function stackNames(prefix: string): {
-  tooling: string;
-  pipeline: (env: string) => string;
-  bootstrap: (env: string, account: string) => string;
-} {
-  return {
-    tooling: `${prefix}-tooling`,
-    pipeline: (env) => `${prefix}-pipeline-${env}`,
-    bootstrap: (env, account) => `${prefix}-bootstrap-${env}-${account}`,
-  };
 }
 
 /** Adds every stack of the factory for a validated configuration to `app`. */

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { NAME_PATTERN } from '../config/schema';
 import { applyProjectRoleName, applyRoleName, planProjectRoleName, planRoleName } from '../naming/roles';
+import { sourceIdentityPattern } from '../naming/source-identity';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { acknowledgeNag } from './nag';
 
@@ -36,7 +37,10 @@ export interface WorkloadBootstrapStackProps extends StackProps {
   readonly maxSessionDuration?: Duration;
 }
 
-/** What the tooling project may do with the role: assume it, name the session's source (the release tag), tag it. */
+/**
+ * What the tooling project may do with the role: assume it, name the session's source (required: the release
+ * tag, see `sourceIdentity`), tag it.
+ */
 export const TRUST_ACTIONS = ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'] as const;
 
 const ARN_PATTERN = /^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/;
@@ -77,8 +81,11 @@ function validate(props: WorkloadBootstrapStackProps): void {
  *   `tfpf-<env>-apply-project`.
  *
  * Trust names those exact roles (never the whole tooling account) and allows `sts:AssumeRole`,
- * `sts:SetSourceIdentity` (sessions carry the release tag) and `sts:TagSession`. A project of another environment
- * is not trusted, and its own IAM policy does not name these roles either.
+ * `sts:SetSourceIdentity` and `sts:TagSession` only for a session whose source identity names a release of this
+ * environment (`tfpf.<env>_*`): a session without one is refused, so every session in the workload account
+ * carries its release tag in CloudTrail (and, set once, it cannot be changed down a role chain). This is
+ * traceability, not authentication: the project role chooses the value. A project of another environment is not
+ * trusted, and its own IAM policy does not name these roles either.
  */
 export class WorkloadBootstrapStack extends Stack {
   public readonly planRole: iam.Role;
@@ -101,6 +108,7 @@ export class WorkloadBootstrapStack extends Stack {
       roleName: props.planRoleName ?? planRoleName(env),
       description: `tfpf ${env}: read-only role for terraform plan, assumed by the ${env} plan project`,
       trusted: props.planProjectRoleName ?? planProjectRoleName(env),
+      environment: env,
       toolingAccount: props.toolingAccount,
       policyArns: props.planPolicyArns ?? [this.awsManagedPolicyArn('ReadOnlyAccess')],
       boundary,
@@ -110,6 +118,7 @@ export class WorkloadBootstrapStack extends Stack {
       roleName: props.applyRoleName ?? applyRoleName(env),
       description: `tfpf ${env}: role for terraform apply of approved plans, assumed by the ${env} apply project`,
       trusted: props.applyProjectRoleName ?? applyProjectRoleName(env),
+      environment: env,
       toolingAccount: props.toolingAccount,
       policyArns: props.applyPolicyArns ?? [this.awsManagedPolicyArn('AdministratorAccess')],
       boundary,
@@ -134,6 +143,7 @@ export class WorkloadBootstrapStack extends Stack {
       roleName: string;
       description: string;
       trusted: string;
+      environment: string;
       toolingAccount: string;
       policyArns: readonly string[];
       boundary?: iam.IManagedPolicy;
@@ -158,7 +168,9 @@ export class WorkloadBootstrapStack extends Stack {
       permissionsBoundary: options.boundary,
       maxSessionDuration: options.maxSessionDuration,
     });
-    // One statement: exactly the tooling project role, with the three actions a release session needs.
+    // One statement: exactly the tooling project role, with the three actions a release session needs, and only
+    // with a source identity naming a release of this environment. Without one, the key is absent and StringLike
+    // does not match: the AssumeRole is denied.
     (role.node.defaultChild as iam.CfnRole).addPropertyOverride('AssumeRolePolicyDocument', {
       Version: '2012-10-17',
       Statement: [
@@ -167,6 +179,7 @@ export class WorkloadBootstrapStack extends Stack {
           Effect: 'Allow',
           Principal: { AWS: trustedArn },
           Action: [...TRUST_ACTIONS],
+          Condition: { StringLike: { 'sts:SourceIdentity': sourceIdentityPattern(options.environment) } },
         },
       ],
     });

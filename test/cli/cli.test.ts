@@ -101,6 +101,33 @@ describe('tfpf summary and help', () => {
     );
   });
 
+  test('summary shows the compute of each action and the stage budget for the tooling region', async () => {
+    const lambda = await run('summary', '--config', SHIPPED_CONFIG_DIR, '--region', 'eu-central-1');
+    expect(lambda.code).toBe(0);
+    expect(lambda.out).toContain('Compute and stage budget for tooling region eu-central-1:');
+    expect(lambda.out).toMatch(
+      /tfpf-dev\s+lambda\s+lambda\s+ec2\s+1 \(0 on EC2\)\s+approval\s+4 \(Lambda up to 4, EC2 up to 1\)/,
+    );
+    const ec2 = await run('summary', '--config', SHIPPED_CONFIG_DIR, '--region', 'eu-west-2');
+    expect(ec2.out).toMatch(/tfpf-prod\s+ec2\s+ec2\s+ec2\s+1 \(1 on EC2\)/);
+  });
+
+  test('summary refuses compute: lambda where CodeBuild has no Lambda compute (exit 2, field named)', async () => {
+    const dir = writeConfigDir({
+      'factory.yaml': [
+        'repository: infra',
+        'stateBucketPrefix: acme-tfstate',
+        'globalRegion: us-east-1',
+        'tools: { terraform: 1.12.2, tflint: 0.64.0, tfsec: 1.28.14, checkov: 3.3.30 }',
+        'compute: { plan: lambda }',
+        '',
+      ].join('\n'),
+    });
+    const { code, err } = await run('summary', '--config', dir, '--region', 'us-gov-west-1');
+    expect(code).toBe(2);
+    expect(err).toMatch(/factory\.yaml: compute\.plan: "lambda" cannot be used: .*aws-us-gov partition/);
+  });
+
   test('--help works on every command and exits 0', async () => {
     for (const command of [[], ['tag'], ['validate'], ['summary']]) {
       const { code, out } = await run(...command, '--help');

@@ -9,8 +9,13 @@ import {
   defaultBuildSpecDir,
   loadBuildSpec,
 } from '../../src/pipeline/buildspec-loader';
-import { PLAN_ARTIFACT, PLAN_EXPORTS, RELEASE_VARIABLES } from '../../src/pipeline/release-variables';
-import { SCANNERS, staticBuildEnvironment } from '../../src/pipeline/terraform-projects';
+import {
+  PLAN_ARTIFACT,
+  PLAN_EXPORTS,
+  RELEASE_VARIABLES,
+  SCANNER_EXPORTS,
+} from '../../src/pipeline/release-variables';
+import { SCANNERS, staticBuildEnvironment, withoutCache } from '../../src/pipeline/terraform-projects';
 import { modelWith } from '../support/config-files';
 import { buildTestApp } from '../support/test-app';
 
@@ -102,6 +107,11 @@ describe('buildspecs/*.yml (the real files)', () => {
     }
   });
 
+  test.each(SCANNERS)('%s.yml exports SCAN_SKIPPED and SCAN_SKIPPED_IDS (read by the approval)', (tool) => {
+    const env = specs[tool].env as { 'exported-variables'?: string[] };
+    expect([...(env['exported-variables'] ?? [])].sort()).toEqual([...SCANNER_EXPORTS].sort());
+  });
+
   test('apply.yml reads the plan from the PlanOutput secondary input', () => {
     expect(JSON.stringify(specs.apply)).toContain(`CODEBUILD_SRC_DIR_${PLAN_ARTIFACT}`);
   });
@@ -110,6 +120,9 @@ describe('buildspecs/*.yml (the real files)', () => {
     const provided = new Set([
       ...Object.keys(staticBuildEnvironment(modelWith(), 'dev', 'eu-central-1')),
       'LOCK_TABLE',
+      'TFPF_COMPUTE',
+      'SOURCE_COMMIT',
+      'PLAN_DIGEST',
       ...RELEASE_VARIABLES.map((v) => v.name),
     ]);
     let checked = 0;
@@ -141,8 +154,9 @@ describe('buildspecs/*.yml (the real files)', () => {
         return [props.Name, props.Source.BuildSpec];
       }),
     );
-    // plan and apply have no token (no report group): the inlined JSON is the YAML file's data
-    expect(JSON.parse(byName['tfpf-dev-plan'] as string)).toEqual(specs.plan);
+    // plan and apply have no token (no report group): the inlined JSON is the YAML file's data, without its
+    // cache: section for plan (Lambda compute in eu-central-1)
+    expect(JSON.parse(byName['tfpf-dev-plan'] as string)).toEqual(withoutCache(specs.plan));
     expect(JSON.parse(byName['tfpf-dev-apply'] as string)).toEqual(specs.apply);
     for (const tool of SCANNERS) {
       const inlined = JSON.stringify(byName[`tfpf-dev-${tool}`]);

@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { sourceIdentity, sourceIdentityPattern } from '../../src/naming';
 import { WorkloadBootstrapStack, TRUST_ACTIONS } from '../../src/stacks';
 import { modelWith } from '../support/config-files';
 import { buildTestApp, cdkJsonContext, TEST_ENV } from '../support/test-app';
@@ -62,6 +63,8 @@ describe('tooling side: what the project roles may assume', () => {
     expect(sts[0].statement.Effect).toBe('Allow');
     expect([...actions(sts[0].statement)].sort()).toEqual([...TRUST_ACTIONS].sort());
     expect(sts[0].statement.Resource).toEqual(DEV_ACCOUNTS.map((a) => roleArn(a, 'tfpf-dev-plan')));
+    // the identity side asks for the same source identity as the workload trust
+    expect(sts[0].statement.Condition).toEqual({ StringLike: { 'sts:SourceIdentity': 'tfpf.dev_*' } });
   });
 
   test('the apply project role (tfpf-dev-apply-project) may assume only tfpf-dev-apply in the dev accounts', () => {
@@ -132,6 +135,149 @@ describe('tooling side: what the project roles may assume', () => {
   });
 });
 
+/** IAM StringLike: `*` any run of characters, `?` one character; a missing key never matches. */
+function stringLike(pattern: string, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+  return re.test(value);
+}
+
+/** Whether a trust statement with a StringLike sts:SourceIdentity condition admits a session. */
+function admits(statement: { Condition?: unknown }, identity: string | undefined): boolean {
+  const condition = statement.Condition as { StringLike?: Record<string, string> } | undefined;
+  const pattern = condition?.StringLike?.['sts:SourceIdentity'];
+  return pattern === undefined || stringLike(pattern, identity);
+}
+
+describe('source identity: every workload session names its release', () => {
+  test('sourceIdentity: tfpf. + tag with / as @, cut to 64 characters', () => {
+    expect(sourceIdentity('dev_us-east-1/research/1.4.0')).toBe('tfpf.dev_us-east-1@research@1.4.0');
+    const long = `dev_ap-southeast-1/${'t'.repeat(31)}/v10.20.30-rc.1`;
+    expect(sourceIdentity(long)).toHaveLength(64);
+    expect(sourceIdentity(long)).toMatch(/^[\w+=,.@-]+$/);
+    expect(sourceIdentityPattern('dev')).toBe('tfpf.dev_*');
+  });
+
+  const testApp = buildTestApp(modelWith(), { bootstrap: { toolingAccount: TOOLING } });
+  const template = Template.fromStack(
+    testApp.bootstraps.find((s) => s.stackName === 'tfpf-bootstrap-dev-111111111111') as Stack,
+  );
+  const trusts = Object.values(template.findResources('AWS::IAM::Role')).map(
+    (r) =>
+      (r.Properties as { RoleName: string; AssumeRolePolicyDocument: { Statement: Statement[] } })
+        .AssumeRolePolicyDocument.Statement,
+  );
+
+  test('both roles require sts:SourceIdentity like tfpf.dev_* on the one statement allowing AssumeRole', () => {
+    // Mutation caught: a trust without the condition (sessions without a release name would be admitted).
+    expect(trusts).toHaveLength(2);
+    for (const statements of trusts) {
+      expect(statements).toHaveLength(1);
+      expect(actions(statements[0])).toEqual(
+        expect.arrayContaining(['sts:AssumeRole', 'sts:SetSourceIdentity']),
+      );
+      expect(statements[0].Condition).toEqual({ StringLike: { 'sts:SourceIdentity': 'tfpf.dev_*' } });
+    }
+  });
+
+  test('a dev release is admitted; no source identity, another environment or a look-alike is not', () => {
+    for (const [statement] of trusts) {
+      expect(admits(statement, sourceIdentity('dev_us-east-1/research/1.4.0'))).toBe(true);
+      expect(admits(statement, sourceIdentity('dev_global/risk/2.0'))).toBe(true);
+      expect(admits(statement, undefined)).toBe(false);
+      expect(admits(statement, sourceIdentity('prod_us-east-1/research/1.4.0'))).toBe(false);
+      expect(admits(statement, sourceIdentity('devtest_us-east-1/research/1.0'))).toBe(false);
+      expect(admits(statement, 'dev_us-east-1@research@1.4.0')).toBe(false);
+    }
+  });
+});
+
+describe('state access: plan reads, apply reads and writes', () => {
+  const dynamo = modelWith({
+    'factory.yaml': [
+      'repository: infra',
+      'stateBucketPrefix: acme-tfstate',
+      'globalRegion: us-east-1',
+      'locking: dynamodb',
+      'tools: { terraform: 1.12.2, tflint: 0.64.0, tfsec: 1.28.14, checkov: 3.3.30 }',
+      '',
+    ].join('\n'),
+  });
+  const testApp = buildTestApp(dynamo);
+  const dev = testApp.template(testApp.environments.dev);
+  const statements = identityStatements(dev);
+  /** Actions a role is allowed on the state: the state bucket and objects, the state keys, the lock table. */
+  const onState = (roleName: string): Set<string> =>
+    new Set(
+      statements
+        .filter((s) => s.role === roleIdByName(dev, roleName) && s.statement.Effect === 'Allow')
+        .filter((s) => /acme-tfstate|:key\/\*/.test(JSON.stringify(s.statement.Resource ?? '*')))
+        .flatMap((s) => actions(s.statement)),
+    );
+
+  test('PROOF: the plan project role cannot write, delete or lock state, nor encrypt with the state key', () => {
+    // Mutation caught: giving plan the read/write state statements (plan runs repository code).
+    const plan = onState('tfpf-dev-plan-project');
+    expect(plan.size).toBeGreaterThan(0);
+    for (const action of plan) {
+      expect(action).toMatch(
+        /^(s3:GetObject|s3:ListBucket|s3:GetBucketLocation|s3:GetBucketVersioning|kms:Decrypt|dynamodb:GetItem)$/,
+      );
+    }
+    for (const forbidden of [
+      's3:PutObject',
+      's3:DeleteObject',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+    ]) {
+      expect({ forbidden, granted: plan.has(forbidden) }).toEqual({ forbidden, granted: false });
+    }
+  });
+
+  test('the plan project role reads state: objects, bucket listing, the key (alias-bound), the digest item', () => {
+    const role = roleIdByName(dev, 'tfpf-dev-plan-project');
+    const bySid = Object.fromEntries(
+      statements
+        .filter((s) => s.role === role && s.statement.Sid !== undefined)
+        .map((s) => [s.statement.Sid, s.statement]),
+    );
+    expect(bySid.StateObjects.Action).toBe('s3:GetObject');
+    expect(bySid.StateObjects.Resource).toBe('arn:aws:s3:::acme-tfstate-dev/*');
+    expect(actions(bySid.StateBucket)).toContain('s3:ListBucket');
+    expect(bySid.StateKey.Action).toBe('kms:Decrypt');
+    expect(bySid.StateKey.Condition).toMatchObject({
+      'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/acme-tfstate-dev-state'] },
+    });
+    expect(bySid.StateLockTable.Action).toBe('dynamodb:GetItem');
+    expect(bySid.StateLockTable.Resource).toBe(
+      'arn:aws:dynamodb:eu-central-1:123456789012:table/acme-tfstate-lock-dev',
+    );
+  });
+
+  test('the apply project role keeps read/write state and the lock', () => {
+    const apply = onState('tfpf-dev-apply-project');
+    for (const needed of [
+      's3:GetObject',
+      's3:PutObject',
+      's3:DeleteObject',
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+    ]) {
+      expect({ needed, granted: apply.has(needed) }).toEqual({ needed, granted: true });
+    }
+  });
+});
+
 describe('workload side: bootstrap stacks', () => {
   const testApp = buildTestApp(modelWith(), { bootstrap: { toolingAccount: TOOLING } });
 
@@ -171,6 +317,7 @@ describe('workload side: bootstrap stacks', () => {
             Effect: 'Allow',
             Principal: { AWS: roleArn(TOOLING, 'tfpf-dev-plan-project') },
             Action: [...TRUST_ACTIONS],
+            Condition: { StringLike: { 'sts:SourceIdentity': 'tfpf.dev_*' } },
           },
         ],
       },

@@ -1,4 +1,10 @@
 import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
+import {
+  approvalMessage,
+  CUSTOM_DATA_LIMIT,
+  WORST_CASE_LENGTHS,
+  worstCaseResolvedLength,
+} from '../../src/pipeline/approval-message';
 import { RELEASE_VARIABLES } from '../../src/pipeline/release-variables';
 import { modelWith } from '../support/config-files';
 import { buildTestApp } from '../support/test-app';
@@ -83,6 +89,15 @@ describe('environment pipeline (default config, dev)', () => {
     }
   });
 
+  test('the source action exports its variables in namespace SourceVariables', () => {
+    expect(stages[0].Actions[0].Namespace).toBe('SourceVariables');
+  });
+
+  test('scanners export their variables in namespaces Tflint, Checkov and Tfsec', () => {
+    const namespaces = Object.fromEntries(stages[1].Actions.map((a) => [a.Name, a.Namespace]));
+    expect(namespaces).toEqual({ tflint: 'Tflint', checkov: 'Checkov', tfsec: 'Tfsec', plan: 'Plan' });
+  });
+
   test('plan exports its variables in namespace Plan and outputs the PlanOutput artifact', () => {
     const plan = stages[1].Actions.find((a) => a.Name === 'plan');
     expect(plan?.Namespace).toBe('Plan');
@@ -92,7 +107,7 @@ describe('environment pipeline (default config, dev)', () => {
     }
   });
 
-  test('every CodeBuild action gets each release variable as PLAINTEXT #{variables.NAME}', () => {
+  test('every CodeBuild action gets each release variable and SOURCE_COMMIT; apply also PLAN_DIGEST', () => {
     const codebuildActions = stages
       .flatMap((s) => s.Actions)
       .filter((a) => a.ActionTypeId.Provider === 'CodeBuild');
@@ -103,9 +118,15 @@ describe('environment pipeline (default config, dev)', () => {
         type: string;
         value: string;
       }[];
-      expect(vars).toEqual(
-        VARIABLE_NAMES.map((name) => ({ name, type: 'PLAINTEXT', value: `#{variables.${name}}` })),
-      );
+      expect(vars).toEqual([
+        ...VARIABLE_NAMES.map((name) => ({ name, type: 'PLAINTEXT', value: `#{variables.${name}}` })),
+        // the commit the source action fetched, checked against COMMIT_ID by every buildspec
+        { name: 'SOURCE_COMMIT', type: 'PLAINTEXT', value: '#{SourceVariables.CommitId}' },
+        // the approved digest reaches apply through the pipeline, never through the artifact it protects
+        ...(action.Name === 'apply'
+          ? [{ name: 'PLAN_DIGEST', type: 'PLAINTEXT', value: '#{Plan.PLAN_DIGEST}' }]
+          : []),
+      ]);
     }
   });
 
@@ -120,10 +141,16 @@ describe('environment pipeline (default config, dev)', () => {
       '#{variables.COMMIT_ID}',
       '#{Plan.PLAN_SUMMARY}',
       '#{variables.TARGET_ACCOUNT}',
+      'Plan digest: sha256:#{Plan.PLAN_DIGEST}',
+      'repo values overridden: #{Plan.PLAN_OVERRIDES}',
+      'tflint #{Tflint.SCAN_SKIPPED}',
+      'checkov #{Checkov.SCAN_SKIPPED}',
+      'tfsec #{Tfsec.SCAN_SKIPPED}',
     ]) {
       expect(custom).toContain(ref);
     }
-    expect(custom.length).toBeLessThanOrEqual(1000);
+    expect(custom).toBe(approvalMessage());
+    expect(custom.length).toBeLessThanOrEqual(CUSTOM_DATA_LIMIT);
     expect(approve.Configuration.ExternalEntityLink).toBe('#{Plan.PLAN_BUILD_URL}');
     const topic = Object.keys(template.findResources('AWS::SNS::Topic'));
     expect(topic).toHaveLength(1);
@@ -180,6 +207,25 @@ describe('environment pipeline (default config, dev)', () => {
         },
       ],
     });
+  });
+});
+
+describe('approval message length (CustomData <= 1000 characters once resolved)', () => {
+  test('the worst case fits: tag 200, PLAN_SUMMARY 250, digest 64, every other variable at its longest', () => {
+    // Mutation caught: adding SCAN_SKIPPED_IDS (3 x 200 characters) or more text to the message.
+    const message = approvalMessage();
+    const worst = message.replace(/#\{([^}]+)\}/g, (_, ref: string) => 'x'.repeat(WORST_CASE_LENGTHS[ref]));
+    expect(worst.length).toBe(worstCaseResolvedLength(message));
+    expect(worst.length).toBeLessThanOrEqual(CUSTOM_DATA_LIMIT);
+    expect(WORST_CASE_LENGTHS['variables.RELEASE_TAG']).toBe(200);
+    expect(WORST_CASE_LENGTHS['Plan.PLAN_SUMMARY']).toBe(250);
+  });
+
+  test('a variable without a known bound cannot enter the message unchecked', () => {
+    expect(() => worstCaseResolvedLength('x #{Tflint.SCAN_SKIPPED_IDS}')).toThrow(
+      /no worst-case length known for #\{Tflint\.SCAN_SKIPPED_IDS\}/,
+    );
+    expect(worstCaseResolvedLength('#{Plan.PLAN_DIGEST}')).toBe(64);
   });
 });
 

@@ -45,7 +45,7 @@ describe('CodeBuild projects (default config, dev)', () => {
   });
 
   test('every project gets the static contract variables from the configuration (and no LOCK_TABLE)', () => {
-    for (const project of Object.values(byName)) {
+    for (const [name, project] of Object.entries(byName)) {
       for (const v of project.Environment.EnvironmentVariables) expect(v.Type).toBe('PLAINTEXT');
       expect(envVars(project)).toEqual({
         STATE_BUCKET: 'acme-tfstate-dev',
@@ -66,33 +66,43 @@ describe('CodeBuild projects (default config, dev)', () => {
         SCANNER_REPO_CONFIG: 'report',
         PLAN_ROLE_NAME: 'tfpf-dev-plan',
         APPLY_ROLE_NAME: 'tfpf-dev-apply',
+        AWS_PARTITION: 'aws',
+        TEAM_ACCOUNTS: 'research=111111111111 risk=222222222222',
+        TFPF_COMPUTE: name === 'apply' ? 'ec2' : 'lambda',
       });
     }
   });
 
-  test('scanners run on Lambda compute (no timeout, no cache), plan and apply on EC2 with a local cache', () => {
-    for (const scanner of ['tflint', 'tfsec', 'checkov']) {
-      const p = byName[scanner];
+  test('in eu-central-1 scanners and plan run on Lambda compute (no timeout, no cache), apply on EC2 with a local cache', () => {
+    for (const name of ['tflint', 'tfsec', 'checkov', 'plan']) {
+      const p = byName[name];
       expect(p.Environment.Type).toBe('LINUX_LAMBDA_CONTAINER');
       expect(p.Environment.ComputeType).toMatch(/^BUILD_LAMBDA_/);
       expect(p.TimeoutInMinutes).toBeUndefined();
       expect(p.Cache).toEqual({ Type: 'NO_CACHE' });
     }
     expect(byName.checkov.Environment.ComputeType).toBe('BUILD_LAMBDA_4GB');
-    for (const [name, timeout] of [
-      ['plan', 60],
-      ['apply', 120],
-    ] as const) {
-      const p = byName[name];
-      expect(p.Environment).toMatchObject({
-        Type: 'LINUX_CONTAINER',
-        Image: 'aws/codebuild/standard:7.0',
-        ComputeType: 'BUILD_GENERAL1_MEDIUM',
-        PrivilegedMode: false,
-      });
-      expect(p.TimeoutInMinutes).toBe(timeout);
-      expect(p.Cache).toEqual({ Type: 'LOCAL', Modes: ['LOCAL_CUSTOM_CACHE'] });
+    expect(byName.plan.Environment.ComputeType).toBe('BUILD_LAMBDA_4GB');
+    expect(byName.tflint.Environment.ComputeType).toBe('BUILD_LAMBDA_2GB');
+    const apply = byName.apply;
+    expect(apply.Environment).toMatchObject({
+      Type: 'LINUX_CONTAINER',
+      Image: 'aws/codebuild/standard:7.0',
+      ComputeType: 'BUILD_GENERAL1_MEDIUM',
+      PrivilegedMode: false,
+    });
+    expect(apply.TimeoutInMinutes).toBe(120);
+    expect(apply.Cache).toEqual({ Type: 'LOCAL', Modes: ['LOCAL_CUSTOM_CACHE'] });
+  });
+
+  test('buildspecs of Lambda-compute projects carry no cache: section; the EC2 project keeps it', () => {
+    // Mutation caught: inlining the buildspec unchanged (Lambda compute does not support caching).
+    for (const name of ['tflint', 'tfsec', 'checkov', 'plan']) {
+      expect(JSON.stringify(byName[name].Source.BuildSpec)).not.toMatch(/\\?"cache\\?"/);
     }
+    const apply = JSON.parse(byName.apply.Source.BuildSpec as string) as Record<string, unknown>;
+    expect(apply.cache).toEqual(loadBuildSpec('apply', FIXTURE_BUILDSPECS).cache);
+    expect(apply.cache).toBeDefined();
   });
 
   test('artifacts and logs are encrypted with the pipeline key; logs kept one year', () => {
@@ -109,9 +119,10 @@ describe('CodeBuild projects (default config, dev)', () => {
     }
   });
 
-  test('the plan buildspec is the file, inlined as data', () => {
+  test('the plan buildspec is the file, inlined as data (without cache: on Lambda compute)', () => {
     const inlined = JSON.parse(byName.plan.Source.BuildSpec as string) as unknown;
-    expect(inlined).toEqual(loadBuildSpec('plan', FIXTURE_BUILDSPECS));
+    const { cache: _cache, ...file } = loadBuildSpec('plan', FIXTURE_BUILDSPECS);
+    expect(inlined).toEqual(file);
   });
 
   test('scanner reports go to report groups of the stack (by ARN), which the project may write', () => {
@@ -177,6 +188,7 @@ describe('configuration variants', () => {
     for (const scanner of ['tflint', 'tfsec', 'checkov']) {
       expect(byName[scanner].Environment.Type).toBe('LINUX_CONTAINER');
       expect(byName[scanner].TimeoutInMinutes).toBe(30);
+      expect(envVars(byName[scanner]).TFPF_COMPUTE).toBe('ec2');
     }
   });
 

@@ -33,6 +33,8 @@ export interface TestAppOptions extends Omit<FactoryAppOptions, 'env'> {
   readonly bundling?: boolean;
   /** cdk-nag. Default: false here (the nag test turns it on). */
   readonly nag?: boolean;
+  /** Region of the tooling and pipeline stacks. Default: `TEST_ENV.region`. */
+  readonly region?: string;
 }
 
 export interface TestApp extends FactoryStacks {
@@ -51,9 +53,10 @@ export function buildTestApp(config: FactoryModel, options: TestAppOptions = {})
       ...(options.bundling === true ? {} : { 'aws:cdk:bundling-stacks': [] }),
     },
   });
+  const { region, ...appOptions } = options;
   const stacks = addFactoryStacks(app, config, {
-    ...options,
-    env: TEST_ENV,
+    ...appOptions,
+    env: { account: TEST_ENV.account, region: region ?? TEST_ENV.region },
     nag: options.nag ?? false,
     buildSpecDir: options.buildSpecDir ?? FIXTURE_BUILDSPECS,
   });
