@@ -1,9 +1,14 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import { ArnFormat, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { stringify } from 'yaml';
 import { Construct } from 'constructs';
 import { configBuildEnvironment } from '../config/build-environment';
 import { findEnvironment, type EnvironmentModel, type FactoryModel } from '../config/model';
@@ -154,7 +159,10 @@ export class TerraformProjects extends Construct {
 
     const reportGroups = {} as Record<Scanner, codebuild.ReportGroup>;
     for (const scanner of SCANNERS) {
+      // Named <project>-<group>: the name CodeBuild resolves a buildspec's `reports: <group>` to, so the buildspec
+      // (a static S3 object) names the group and CodeBuild never has to create one.
       reportGroups[scanner] = new codebuild.ReportGroup(this, `${scanner}Reports`, {
+        reportGroupName: `${prefix}-${env}-${scanner}-${scanner}`,
         type: codebuild.ReportGroupType.TEST,
       });
     }
@@ -181,15 +189,22 @@ export class TerraformProjects extends Construct {
     }
 
     const projects = {} as Record<BuildSpecName, codebuild.PipelineProject>;
+    const generated = toolsLockFiles(props.config);
     for (const name of Object.keys(KINDS) as BuildSpecName[]) {
       const kind = KINDS[name];
       const file = path.join(buildSpecDir, `${name}.yml`);
+      // The buildspec keeps the group's short name (checked against the stack's groups).
       const groups: Record<string, string> = (SCANNERS as readonly string[]).includes(name)
-        ? { [name]: reportGroups[name as Scanner].reportGroupArn }
+        ? { [name]: name }
         : {};
       const compute = this.compute[name];
-      const loaded = bindReportGroups(loadBuildSpec(name, buildSpecDir), groups, file);
-      const spec = compute.kind === 'lambda' ? withoutCache(loaded) : loaded;
+      const loaded = bindReportGroups(loadBuildSpec(name, buildSpecDir, generated), groups, file);
+      // No build trusts a cache that a build running repo code could write: no project has a cache.
+      const spec = withoutCache(loaded);
+      // The composed buildspec (with its library and the tools lock) is larger than CodeBuild takes inline:
+      // the project reads it from S3, a synth-time asset that only the deployment can write.
+      const specAsset = new s3assets.Asset(this, `${name}BuildSpec`, { path: buildSpecFile(spec) });
+      const specArn = `arn:${stack.partition}:s3:::${specAsset.s3BucketName}/${specAsset.s3ObjectKey}`;
       const logGroup = new logs.LogGroup(this, `${name}Logs`, {
         retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
         encryptionKey: props.encryptionKey,
@@ -198,7 +213,7 @@ export class TerraformProjects extends Construct {
       projects[name] = new codebuild.PipelineProject(this, name, {
         projectName: `${prefix}-${env}-${name}`,
         description: `tfpf ${env}: ${kind.description}`,
-        buildSpec: codebuild.BuildSpec.fromObject(spec),
+        buildSpec: codebuild.BuildSpec.fromSourceFilename(specArn),
         role,
         encryptionKey: props.encryptionKey,
         environment: buildEnvironment(compute.size),
@@ -209,15 +224,13 @@ export class TerraformProjects extends Construct {
           ]),
         ),
         logging: { cloudWatch: { logGroup } },
-        // Lambda compute has a fixed limit and no cache. On EC2, a local custom cache keeps downloaded tools on
-        // the build host; it is per project, so a plan build can never seed what the apply build executes.
-        ...(compute.kind === 'ec2'
-          ? {
-              timeout: kind.ec2Timeout,
-              cache: codebuild.Cache.local(codebuild.LocalCacheMode.CUSTOM),
-            }
-          : {}),
+        // Lambda compute has a fixed 15-minute limit.
+        ...(compute.kind === 'ec2' ? { timeout: kind.ec2Timeout } : {}),
       });
+      // Exactly its own buildspec object (not the asset bucket's other objects).
+      projects[name].addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [specArn] }),
+      );
       if (name in reportGroups) reportGroups[name as Scanner].grantWrite(projects[name]);
     }
     this.projects = projects;
@@ -260,6 +273,26 @@ function roleArn(stack: Stack, account: string, roleName: string): string {
  * The buildspec without its `cache:` section: Lambda compute does not support caching, and a project on Lambda
  * compute whose buildspec declares cache paths is not what CodeBuild documents.
  */
+/** The config's tools lock, composed into every buildspec (absent: the builds refuse to install tools). */
+export function toolsLockFiles(config: FactoryModel): Record<string, string> {
+  const file = path.join(config.dir, 'tools.lock.json');
+  return fs.existsSync(file) ? { 'tools.lock.json': fs.readFileSync(file, 'utf8') } : {};
+}
+
+/** Writes a composed buildspec to a content-addressed file for its S3 asset (same content, same file). */
+function buildSpecFile(spec: BuildSpecDocument): string {
+  const text = stringify(spec, { lineWidth: 0 });
+  const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const dir = path.join(os.tmpdir(), 'tfpf-buildspecs', digest);
+  const file = path.join(dir, 'buildspec.yml');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(`${file}.${process.pid}.tmp`, text);
+    fs.renameSync(`${file}.${process.pid}.tmp`, file);
+  }
+  return file;
+}
+
 export function withoutCache(spec: BuildSpecDocument): BuildSpecDocument {
   if (!('cache' in spec)) return spec;
   const { cache: _cache, ...rest } = spec;

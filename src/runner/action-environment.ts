@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FactoryModel } from '../config';
+import { configBuildEnvironment } from '../config/build-environment';
 import { applyRoleName, planRoleName } from '../naming/roles';
 import type { Release } from '../tag';
 import type { LocalToolchain } from './local-tools';
@@ -55,10 +56,8 @@ export function projectEnvironment(
     TFLINT_VERSION: toolchain.versions.tflint,
     TFSEC_VERSION: toolchain.versions.tfsec,
     CHECKOV_VERSION: toolchain.versions.checkov,
-    LAYOUT_REGIONAL: factory.layout.regional,
-    LAYOUT_GLOBAL: factory.layout.global,
-    LAYOUT_VARS: factory.layout.vars,
-    SCANNER_FAIL_ON: factory.scanners.failOn,
+    // Layout and scanner settings: the same function the CDK projects take them from.
+    ...configBuildEnvironment(factory),
     PLAN_ROLE_NAME: planRoleName(release.environment),
     APPLY_ROLE_NAME: applyRoleName(release.environment),
     TEAM_ACCOUNTS: teamAccounts(config, release.environment),

@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { projectRoot } from '../../src/local/project-paths';
 import { loadBuildSpecFile, type BuildSpec } from '../../src/runner/buildspec';
+import { libraryFiles } from '../../src/pipeline/buildspec-compose';
 
 // Static checks of the buildspec files (the runner tests execute them for real).
 
@@ -49,14 +51,6 @@ describe.each(NAMES)('buildspecs/%s.yml', (name) => {
 });
 
 describe('shared blocks stay identical across buildspecs', () => {
-  test('the fetch-verify installer', () => {
-    const installers = ['tflint', 'tfsec'].map(
-      (n) => heredocs(specs[n as 'plan'].phases.install?.commands[0] as string)[0],
-    );
-    expect(new Set(installers).size).toBe(1);
-    expect(installers[0]).toContain('SHA-256 mismatch');
-  });
-
   test('the scanners judge findings the same way', () => {
     const judges = ['tflint', 'checkov', 'tfsec'].map((n) => {
       const programs = heredocs(specs[n as 'tflint'].phases.build?.commands[0] as string);
@@ -168,74 +162,6 @@ describe('contract with the pipeline', () => {
   });
 });
 
-describe('fetch-verify installer (the CodeBuild install path, against a file:// mirror)', () => {
-  const program = heredocs(specs.tflint.phases.install?.commands[0] as string)[0] as string;
-  let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfpf-fetch-'));
-    fs.mkdirSync(path.join(dir, 'mirror'));
-    // A release archive with one executable, and a checksum file listing it (as vendors publish them).
-    execFileSync('python3', [
-      '-c',
-      'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], "w"); z.writestr("tool", "#!/bin/sh\\necho tool 1.2.3\\n"); z.close()',
-      path.join(dir, 'mirror', 'tool_linux_amd64.zip'),
-    ]);
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  function sums(digest: string): void {
-    fs.writeFileSync(
-      path.join(dir, 'mirror', 'checksums.txt'),
-      `${digest}  tool_linux_amd64.zip\n0000  other.zip\n`,
-    );
-  }
-  function install(): { code: number; output: string } {
-    try {
-      const output = execFileSync(
-        'python3',
-        [
-          '-',
-          `file://${dir}/mirror/tool_linux_amd64.zip`,
-          `file://${dir}/mirror/checksums.txt`,
-          `${dir}/tools`,
-          'tool',
-        ],
-        { input: program, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] },
-      );
-      return { code: 0, output };
-    } catch (error) {
-      const e = error as { status: number; stdout: string; stderr: string };
-      return { code: e.status, output: `${e.stdout}${e.stderr}` };
-    }
-  }
-  function digest(): string {
-    return execFileSync('sha256sum', [path.join(dir, 'mirror', 'tool_linux_amd64.zip')], {
-      encoding: 'utf8',
-    }).split(' ')[0] as string;
-  }
-
-  test('installs the binary when the SHA-256 matches the published checksum', () => {
-    sums(digest());
-    const { code, output } = install();
-    expect(code).toBe(0);
-    expect(output).toContain('verified tool_linux_amd64.zip');
-    expect(execFileSync(path.join(dir, 'tools', 'tool'), { encoding: 'utf8' })).toBe('tool 1.2.3\n');
-  });
-
-  test('refuses a tampered archive and installs nothing', () => {
-    sums('a'.repeat(64));
-    const { code, output } = install();
-    expect(code).toBe(1);
-    expect(output).toContain('SHA-256 mismatch');
-    expect(fs.existsSync(path.join(dir, 'tools', 'tool'))).toBe(false);
-  });
-
-  test('refuses an archive the checksum file does not list', () => {
-    fs.writeFileSync(path.join(dir, 'mirror', 'checksums.txt'), `${digest()}  something-else.zip\n`);
-    expect(install()).toMatchObject({ code: 1, output: expect.stringContaining('not listed') });
-  });
-});
-
 describe('plan summarizer (buildspecs/lib/tfpf_stage.py plan-summary)', () => {
   // Providers cannot be downloaded here, so no real plan can contain aws_* resources: this feeds the real program
   // a plan.json written by hand in Terraform's JSON plan format, with the prior state inside a tfplan zip.
@@ -340,7 +266,7 @@ describe('checkov install (the CodeBuild path, offline against a local wheel)', 
   // The Lambda python image's /etc/pip.conf sets `target = /tmp/opt/python/...` and PYTHONPATH points there: pip
   // then installs checkov outside the venv and the version check still passes through PYTHONPATH. Here a pip.conf
   // with `target =` (named by PIP_CONFIG_FILE) and PYTHONPATH play the image; the venv must hold checkov itself.
-  const install = specs.checkov.phases.install?.commands[0] as string;
+  const install = specs.checkov.phases.install?.commands[1] as string;
   let dir: string;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfpf-pip-'));
@@ -364,6 +290,26 @@ describe('checkov install (the CodeBuild path, offline against a local wheel)', 
       path.join(dir, 'wheels', 'checkov-3.3.30-py3-none-any.whl'),
     ]);
     fs.writeFileSync(path.join(dir, 'pip.conf'), `[global]\ntarget = ${path.join(dir, 'diverted')}\n`);
+    // The buildspec's library, with a tools lock pinning that wheel by its SHA-256 (as `tfpf tools lock` would).
+    const wheel = fs.readFileSync(path.join(dir, 'wheels', 'checkov-3.3.30-py3-none-any.whl'));
+    const lock = {
+      lockVersion: 1,
+      tools: {
+        checkov: {
+          version: '3.3.30',
+          python: '3.12',
+          requirements: [
+            { name: 'checkov', version: '3.3.30', sha256: [createHash('sha256').update(wheel).digest('hex')] },
+          ],
+        },
+      },
+    };
+    fs.mkdirSync(path.join(dir, 'lib'));
+    for (const [name, text] of libraryFiles(DIR, ['tfpf_tools.py', 'tools.lock.json'], {
+      'tools.lock.json': JSON.stringify(lock),
+    })) {
+      fs.writeFileSync(path.join(dir, 'lib', name), text);
+    }
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -373,7 +319,7 @@ describe('checkov install (the CodeBuild path, offline against a local wheel)', 
       HOME: dir,
       TMPDIR: dir,
       CHECKOV_VERSION: '3.3.30',
-      TFPF_TOOLS_CACHE: path.join(dir, 'cache'),
+      TFPF_LIB: path.join(dir, 'lib'),
       PIP_CONFIG_FILE: path.join(dir, 'pip.conf'),
       PIP_NO_INDEX: '1',
       PIP_FIND_LINKS: path.join(dir, 'wheels'),
@@ -384,8 +330,8 @@ describe('checkov install (the CodeBuild path, offline against a local wheel)', 
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const venv = path.join(dir, 'cache', 'checkov-3.3.30');
-    expect(output).toContain(`checkov 3.3.30 (${venv})`);
+    const venv = /checkov 3\.3\.30 \((\S+)\)/.exec(output)?.[1] as string;
+    expect(venv.startsWith(path.join(dir, 'tfpf-checkov.'))).toBe(true);
     expect(output).toContain(`on PATH: ${venv}/bin/checkov`);
     expect(fs.readdirSync(path.join(dir, 'diverted'))).toEqual([]);
     const sitePackages = execFileSync(

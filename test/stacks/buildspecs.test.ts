@@ -15,9 +15,15 @@ import {
   RELEASE_VARIABLES,
   SCANNER_EXPORTS,
 } from '../../src/pipeline/release-variables';
-import { SCANNERS, staticBuildEnvironment, withoutCache } from '../../src/pipeline/terraform-projects';
+import {
+  SCANNERS,
+  staticBuildEnvironment,
+  toolsLockFiles,
+  withoutCache,
+} from '../../src/pipeline/terraform-projects';
 import { modelWith } from '../support/config-files';
-import { buildTestApp } from '../support/test-app';
+import { buildTestApp, PROJECT_ROOT, projectBuildSpec } from '../support/test-app';
+import { loadConfig } from '../../src/config';
 
 const REAL_DIR = defaultBuildSpecDir();
 
@@ -145,23 +151,21 @@ describe('buildspecs/*.yml (the real files)', () => {
     expect(checked).toBeGreaterThanOrEqual(BUILDSPEC_NAMES.length);
   });
 
-  test('the app builds from the real buildspecs and inlines each of them', () => {
-    const testApp = buildTestApp(modelWith(), { buildSpecDir: REAL_DIR });
+  test('the app builds from the real buildspecs, composed with the tools lock of the config', () => {
+    const model = loadConfig(path.join(PROJECT_ROOT, 'pipelines'));
+    const testApp = buildTestApp(model, { buildSpecDir: REAL_DIR });
     const projects = testApp.template(testApp.environments.dev).findResources('AWS::CodeBuild::Project');
     const byName = Object.fromEntries(
       Object.values(projects).map((p) => {
         const props = p.Properties as { Name: string; Source: { BuildSpec: unknown } };
-        return [props.Name, props.Source.BuildSpec];
+        return [props.Name, projectBuildSpec(testApp.app, props.Source.BuildSpec)];
       }),
     );
-    // plan and apply have no token (no report group): the inlined JSON is the YAML file's data, without its
-    // cache: section for plan (Lambda compute in eu-central-1)
-    expect(JSON.parse(byName['tfpf-dev-plan'] as string)).toEqual(withoutCache(specs.plan));
-    expect(JSON.parse(byName['tfpf-dev-apply'] as string)).toEqual(specs.apply);
-    for (const tool of SCANNERS) {
-      const inlined = JSON.stringify(byName[`tfpf-dev-${tool}`]);
-      const phases = specs[tool].phases as { build: { commands: string[] } };
-      expect(inlined).toContain(JSON.stringify(JSON.stringify(phases.build.commands[0])).slice(1, -1));
+    for (const name of BUILDSPEC_NAMES) {
+      const composed = withoutCache(loadBuildSpec(name, REAL_DIR, toolsLockFiles(model)));
+      expect(byName[`tfpf-dev-${name}`]).toEqual(composed);
+      // The library block carries the lock: the builds check every tool against it.
+      expect(JSON.stringify(composed)).toContain('cat >\\"$TFPF_LIB/tools.lock.json\\" <<\'TFPF_LIB_EOF\'');
     }
   });
 });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { ConfigError } from '../../src/config';
 import { modelWith } from '../support/config-files';
-import { buildTestApp, PROJECT_ROOT, TEST_ENV, type TestApp } from '../support/test-app';
+import { buildTestApp, PROJECT_ROOT, projectBuildSpec, TEST_ENV, type TestApp } from '../support/test-app';
 
 type ProjectJson = {
   Name: string;
@@ -188,12 +188,12 @@ describe('compute settings (factory.yaml compute:)', () => {
     expect(() => buildTestApp(model, { region: 'us-gov-east-1' })).toThrow(/in the aws-us-gov partition/);
   });
 
-  test('compute.plan: ec2 keeps plan on EC2 (60 minutes, local cache) where Lambda compute exists', () => {
+  test('compute.plan: ec2 keeps plan on EC2 (60 minutes, no cache) where Lambda compute exists', () => {
     const testApp = buildTestApp(modelWith({ 'factory.yaml': factoryWith('compute: { plan: ec2 }') }));
     const plan = projects(testApp.template(testApp.environments.dev)).plan;
     expect(plan.Environment.Type).toBe('LINUX_CONTAINER');
     expect(plan.TimeoutInMinutes).toBe(60);
-    expect(plan.Cache).toEqual({ Type: 'LOCAL', Modes: ['LOCAL_CUSTOM_CACHE'] });
+    expect(plan.Cache).toEqual({ Type: 'NO_CACHE' });
     expect(envVar(plan, 'TFPF_COMPUTE')).toBe('ec2');
   });
 
@@ -207,7 +207,7 @@ describe('compute settings (factory.yaml compute:)', () => {
       ComputeType: 'BUILD_LAMBDA_4GB',
     });
     expect(apply.TimeoutInMinutes).toBeUndefined();
-    expect(JSON.parse(apply.Source.BuildSpec as string)).not.toHaveProperty('cache');
+    expect(projectBuildSpec(testApp.app, apply.Source.BuildSpec)).not.toHaveProperty('cache');
   });
 
   test('a scannerCompute override that contradicts compute.scanners is refused, not silently applied', () => {

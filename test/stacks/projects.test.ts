@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { loadBuildSpec } from '../../src/pipeline/buildspec-loader';
+import { toolsLockFiles } from '../../src/pipeline/terraform-projects';
 import { modelWith } from '../support/config-files';
-import { buildTestApp, FIXTURE_BUILDSPECS } from '../support/test-app';
+import { buildTestApp, FIXTURE_BUILDSPECS, projectBuildSpec } from '../support/test-app';
 
 type ProjectJson = {
   Name: string;
@@ -73,7 +74,7 @@ describe('CodeBuild projects (default config, dev)', () => {
     }
   });
 
-  test('in eu-central-1 scanners and plan run on Lambda compute (no timeout, no cache), apply on EC2 with a local cache', () => {
+  test('in eu-central-1 scanners and plan run on Lambda compute (no timeout, no cache), apply on EC2 (no cache either)', () => {
     for (const name of ['tflint', 'tfsec', 'checkov', 'plan']) {
       const p = byName[name];
       expect(p.Environment.Type).toBe('LINUX_LAMBDA_CONTAINER');
@@ -92,17 +93,35 @@ describe('CodeBuild projects (default config, dev)', () => {
       PrivilegedMode: false,
     });
     expect(apply.TimeoutInMinutes).toBe(120);
-    expect(apply.Cache).toEqual({ Type: 'LOCAL', Modes: ['LOCAL_CUSTOM_CACHE'] });
+    // No project has a cache: a build running repo code could write it (and the next build would trust it).
+    expect(apply.Cache).toEqual({ Type: 'NO_CACHE' });
   });
 
-  test('buildspecs of Lambda-compute projects carry no cache: section; the EC2 project keeps it', () => {
-    // Mutation caught: inlining the buildspec unchanged (Lambda compute does not support caching).
-    for (const name of ['tflint', 'tfsec', 'checkov', 'plan']) {
-      expect(JSON.stringify(byName[name].Source.BuildSpec)).not.toMatch(/\\?"cache\\?"/);
+  test('no buildspec carries a cache: section', () => {
+    // Mutations caught: inlining the buildspec unchanged; keeping cache paths on EC2 projects.
+    for (const name of ['tflint', 'tfsec', 'checkov', 'plan', 'apply']) {
+      expect(projectBuildSpec(testApp.app, byName[name].Source.BuildSpec)).not.toHaveProperty('cache');
     }
-    const apply = JSON.parse(byName.apply.Source.BuildSpec as string) as Record<string, unknown>;
-    expect(apply.cache).toEqual(loadBuildSpec('apply', FIXTURE_BUILDSPECS).cache);
-    expect(apply.cache).toBeDefined();
+  });
+
+  test('each project reads its composed buildspec from an S3 asset it may read, never inline', () => {
+    for (const [name, project] of Object.entries(byName)) {
+      expect(project.Source.BuildSpec).toMatch(
+        /^arn:aws:s3:::cdk-hnb659fds-assets-123456789012-eu-central-1\/[0-9a-f]{64}\.yml$/,
+      );
+      const spec = projectBuildSpec(testApp.app, project.Source.BuildSpec);
+      expect(spec.version).toBe(0.2);
+      const role = (project.ServiceRole as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: role }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Action: Match.arrayWith(['s3:GetObject*']), Effect: 'Allow' }),
+          ]),
+        },
+      });
+      expect(name).toMatch(/^(tflint|tfsec|checkov|plan|apply)$/);
+    }
   });
 
   test('artifacts and logs are encrypted with the pipeline key; logs kept one year', () => {
@@ -119,17 +138,20 @@ describe('CodeBuild projects (default config, dev)', () => {
     }
   });
 
-  test('the plan buildspec is the file, inlined as data (without cache: on Lambda compute)', () => {
-    const inlined = JSON.parse(byName.plan.Source.BuildSpec as string) as unknown;
-    const { cache: _cache, ...file } = loadBuildSpec('plan', FIXTURE_BUILDSPECS);
-    expect(inlined).toEqual(file);
+  test('the plan buildspec is the composed file with the tools lock of the config (without cache:)', () => {
+    const stored = projectBuildSpec(testApp.app, byName.plan.Source.BuildSpec);
+    const { cache: _cache, ...file } = loadBuildSpec('plan', FIXTURE_BUILDSPECS, toolsLockFiles(model));
+    expect(stored).toEqual(file);
   });
 
-  test('scanner reports go to report groups of the stack (by ARN), which the project may write', () => {
+  test('scanner reports go to report groups of the stack (named <project>-<group>), which the project may write', () => {
     for (const scanner of ['tflint', 'checkov', 'tfsec']) {
-      const spec = JSON.stringify(byName[scanner].Source.BuildSpec);
-      const groups = Object.keys(template.findResources('AWS::CodeBuild::ReportGroup'));
-      const bound = groups.filter((g) => spec.includes(`{"Fn::GetAtt":["${g}","Arn"]}`));
+      // The buildspec names the group; CodeBuild resolves it to <project>-<group>, which the stack created.
+      const spec = projectBuildSpec(testApp.app, byName[scanner].Source.BuildSpec);
+      expect(Object.keys(spec.reports as object)).toEqual([scanner]);
+      const bound = Object.entries(template.findResources('AWS::CodeBuild::ReportGroup'))
+        .filter(([, g]) => (g.Properties as { Name: string }).Name === `tfpf-dev-${scanner}-${scanner}`)
+        .map(([id]) => id);
       expect(bound).toHaveLength(1);
       template.hasResourceProperties('AWS::CodeBuild::ReportGroup', { Type: 'TEST' });
       const role = (byName[scanner].ServiceRole as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { parse as parseYaml } from 'yaml';
 import { AWS_REGIONS, buildModel, type FactoryModel } from '../../src/config';
 import { addFactoryStacks, type FactoryAppOptions, type FactoryStacks } from '../../src/stacks';
 
@@ -130,4 +131,15 @@ export function generatedModel(size: GeneratedConfig): FactoryModel {
 export function writeGeneratedConfig(dir: string, size: GeneratedConfig): void {
   fs.mkdirSync(dir, { recursive: true });
   for (const file of generateConfigFiles(size)) fs.writeFileSync(path.join(dir, file.name), file.text);
+}
+
+/**
+ * The buildspec a CodeBuild project reads: the projects name an S3 asset (`Source.BuildSpec` is its ARN), staged
+ * by the synth as `asset.<hash>.yml` in the app's output folder. Synthesize the app (e.g. `template()`) first.
+ */
+export function projectBuildSpec(app: App, buildSpecProperty: unknown): Record<string, unknown> {
+  const match = /\/([0-9a-f]{64}\.yml)"/.exec(JSON.stringify(buildSpecProperty));
+  if (match === null) throw new Error(`not an S3 asset buildspec: ${JSON.stringify(buildSpecProperty)}`);
+  const file = path.join(app.outdir, `asset.${match[1]}`);
+  return parseYaml(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
 }
