@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { main } from '../../src/cli/main';
+import { projectRoot } from '../../src/local/project-paths';
 import { startMotoServer, type MotoServer } from '../../src/local/moto-server';
 import { MotoAws, type RunResult } from '../../src/runner';
 import {
@@ -9,11 +11,12 @@ import {
   CapturedIo,
   defaultConfig,
   fixture,
-  hasAwsCli,
   run,
   tempDir,
   type CapturedRun,
 } from './harness';
+
+const STAGE = path.join(projectRoot(), 'buildspecs', 'lib', 'tfpf_stage.py');
 
 // Every check fixture through the real runner and the real tools (tflint, checkov, tfsec, terraform), with state
 // on one moto server shared by the file. Nothing is approved here: nothing may be applied.
@@ -134,6 +137,10 @@ describe('clean fixture (tfpf run through the CLI)', () => {
       PLAN_SUMMARY:
         'dev_us-east-1/research/1.0: 1 to add, 0 to change, 0 to destroy, 0 to replace; flags: none',
       PLAN_BUILD_URL: `file://${path.join(runDir, 'plan', 'build.log')}`,
+      PLAN_DIGEST: execFileSync('python3', [STAGE, 'digest', path.join(runDir, 'plan', 'artifacts')], {
+        encoding: 'utf8',
+      }).trim(),
+      PLAN_OVERRIDES: '0',
     });
     const meta = JSON.parse(
       fs.readFileSync(path.join(runDir, 'plan', 'artifacts', 'plan-meta.json'), 'utf8'),
@@ -159,14 +166,15 @@ describe('clean fixture (tfpf run through the CLI)', () => {
     });
     const log = fs.readFileSync(path.join(runDir, 'plan', 'build.log'), 'utf8');
     expect(log).toContain(
-      'providers: AWS_PROFILE=tfpf-target assumes arn:aws:iam::111111111111:role/tfpf-dev-plan (session tfpf-plan-dev_us-east-1+research+1.0)',
+      'providers: AWS_PROFILE=tfpf-target assumes arn:aws:iam::111111111111:role/tfpf-dev-plan',
     );
-    if (hasAwsCli()) {
-      // The profile really works: moto's STS hands out the plan role's session.
-      expect(log).toContain(
-        'providers run as: arn:aws:sts::111111111111:assumed-role/tfpf-dev-plan/tfpf-plan-dev_us-east-1+research+1.0',
-      );
-    }
+    expect(log).toContain(
+      'workload sessions tfpf-plan-dev_us-east-1@research@1.0 with source identity tfpf.dev_us-east-1@research@1.0',
+    );
+    // The role check needs no AWS CLI: the credential process assumes the role through moto's STS itself.
+    expect(log).toContain(
+      'providers run as: arn:aws:sts::111111111111:assumed-role/tfpf-dev-plan/tfpf-plan-dev_us-east-1@research@1.0',
+    );
   });
 
   test('each scanner wrote a JUnit report collected for its report group', () => {

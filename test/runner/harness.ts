@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -56,13 +55,4 @@ export function actionStatus(result: RunResult): Record<string, string> {
 
 export function actionLog(result: RunResult, action: string): string {
   return fs.readFileSync(path.join(result.runDir, action, 'build.log'), 'utf8');
-}
-
-export function hasAwsCli(): boolean {
-  try {
-    execFileSync('aws', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
