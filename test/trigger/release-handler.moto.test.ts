@@ -298,12 +298,9 @@ function starts(): StartPipelineExecutionInput[] {
 
 /** Release events (detail-type + detail) put on the default bus; waits (bounded) for `expected` of them. */
 async function releaseEvents(expected: number): Promise<{ type: string; detail: Record<string, unknown> }[]> {
-  const bodies = await receiveUntil(
-    world.moto,
-    world.eventsQueue,
-    (all) => all.length >= expected,
-    expected === 0 ? 3 : 20,
-  );
+  const bodies = await receiveUntil(world.moto, world.eventsQueue, (all) => all.length >= expected, {
+    settleMs: expected === 0 ? 600 : 300,
+  });
   return bodies.map((b) => {
     const event = JSON.parse(b) as { 'detail-type': string; source: string; detail: Record<string, unknown> };
     expect(event.source).toBe('tfpf');
@@ -313,12 +310,9 @@ async function releaseEvents(expected: number): Promise<{ type: string; detail: 
 
 /** SNS notifications on the failure topic; waits (bounded) for `expected` of them. */
 async function notifications(expected: number): Promise<{ subject: string; message: string }[]> {
-  const bodies = await receiveUntil(
-    world.moto,
-    world.notificationsQueue,
-    (all) => all.length >= expected,
-    expected === 0 ? 3 : 20,
-  );
+  const bodies = await receiveUntil(world.moto, world.notificationsQueue, (all) => all.length >= expected, {
+    settleMs: expected === 0 ? 600 : 300,
+  });
   return bodies.map((b) => {
     const envelope = JSON.parse(b) as { Subject: string; Message: string };
     return { subject: envelope.Subject, message: envelope.Message };
