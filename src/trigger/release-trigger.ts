@@ -128,7 +128,12 @@ export class ReleaseTrigger extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadInfraRepository',
-        actions: ['codecommit:GetCommit', 'codecommit:GetBranch', 'codecommit:GetMergeOptions'],
+        actions: [
+          'codecommit:GetCommit',
+          'codecommit:GetBranch',
+          'codecommit:GetMergeOptions',
+          'codecommit:BatchGetCommits',
+        ],
         resources: [repository.repositoryArn],
       }),
     );

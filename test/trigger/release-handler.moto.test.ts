@@ -1,4 +1,4 @@
-import { CodeCommitClient, GetMergeOptionsCommand } from '@aws-sdk/client-codecommit';
+import { CodeCommitClient, GetBranchCommand, GetMergeOptionsCommand } from '@aws-sdk/client-codecommit';
 import {
   CodePipelineClient,
   CreatePipelineCommand,
@@ -15,6 +15,7 @@ import {
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
+import { ANCESTRY_WALK_MAX_COMMITS } from '../../src/trigger/commit-checks';
 import { clientRequestToken, ledgerKey, readReferenceEvent } from '../../src/trigger/release-decision';
 import { createReleaseHandler, type ReleaseHandler } from '../../src/trigger/release-handler';
 import { ReleaseInProgressError, ReleaseLedger, tagNameKey } from '../../src/trigger/release-ledger';
@@ -564,6 +565,30 @@ describe('rejections notify the failure topic and put a "Release Rejected" event
     await expectRejected(referenceEvent({ commitId: OTHER_COMMIT }), 'not-on-main', /is not on main/);
   });
 
+  test('a commit whose ancestry cannot be confirmed within the bound: refused, never started (CodeCommit mocked)', async () => {
+    // GetMergeOptions cannot compare; main's history is longer than the walk reads and COMMIT is beyond it.
+    const ids = Array.from(
+      { length: ANCESTRY_WALK_MAX_COMMITS + 1 },
+      (_, i) => `c${i.toString(16).padStart(39, '0')}`,
+    );
+    const history = new Map(ids.map((id, i) => [id, [ids[i + 1] ?? COMMIT]]));
+    history.set(COMMIT, []);
+    codecommitMock.reset();
+    fakeCodeCommit(codecommitMock, { head: ids[0], history });
+    codecommitMock
+      .on(GetMergeOptionsCommand)
+      .rejects(
+        Object.assign(new Error('too divergent'), { name: 'TipsDivergenceExceededException', $metadata: {} }),
+      );
+    await expectRejected(
+      referenceEvent(),
+      'ancestry-unknown',
+      new RegExp(
+        `could not confirm that commit ${COMMIT} is on main: not among the ${ANCESTRY_WALK_MAX_COMMITS} most recent commits read`,
+      ),
+    );
+  });
+
   test('an id that is not a commit (e.g. an annotated tag object; CodeCommit mocked)', async () => {
     await expectRejected(
       referenceEvent({ commitId: '7'.repeat(40) }),
@@ -715,7 +740,7 @@ describe('AWS errors are retried, not turned into rejections', () => {
 
   test('throttling beyond the SDK retries fails the invocation; the Lambda retry then starts exactly once', async () => {
     codecommitMock
-      .on(GetMergeOptionsCommand)
+      .on(GetBranchCommand)
       .rejectsOnce(
         Object.assign(new Error('Rate exceeded'), {
           name: 'ThrottlingException',
@@ -723,9 +748,7 @@ describe('AWS errors are retried, not turned into rejections', () => {
           $metadata: {},
         }),
       )
-      .callsFake((input: { sourceCommitSpecifier: string }) => ({
-        baseCommitId: input.sourceCommitSpecifier,
-      }));
+      .resolves({ branch: { branchName: 'main', commitId: MAIN_HEAD } });
     const event = referenceEvent();
     await expect(world.handle(event)).rejects.toThrow('Rate exceeded');
     expect(await allExecutions()).toBe(0);

@@ -142,7 +142,12 @@ describe('least privilege', () => {
 
   test('reads only the infra repository', () => {
     expect(statement('ReadInfraRepository')).toMatchObject({
-      Action: ['codecommit:GetCommit', 'codecommit:GetBranch', 'codecommit:GetMergeOptions'],
+      Action: [
+        'codecommit:GetCommit',
+        'codecommit:GetBranch',
+        'codecommit:GetMergeOptions',
+        'codecommit:BatchGetCommits',
+      ],
       Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Repo/), 'Arn'] },
     });
   });
