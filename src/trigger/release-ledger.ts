@@ -194,9 +194,9 @@ export class ReleaseLedger {
    * released (a stale clone's `git push --tags`, once the event item has expired) starts anything.
    *
    * The item is `reserved` until {@link markTagStarted} records the started execution. A reservation that never
-   * started (the attempt failed, or was rejected as pipeline-not-found) may be taken again for the same commit; only
-   * the event items serialise invocations, and a started tag is reached again only once its event item is gone.
-   * An item written before the `state` attribute existed counts as started.
+   * started (the attempt failed, or was rejected as pipeline-not-found) may be taken again for the same commit, in the
+   * same conditional write; the event items serialise invocations, and a started tag is reached again only once its
+   * event item is gone. An item written before the `state` attribute existed counts as started.
    */
   async reserveTagName(tag: string, commit: string): Promise<TagReservation> {
     const key = tagNameKey(tag);
@@ -223,16 +223,16 @@ export class ReleaseLedger {
     const { Item } = await this.client.send(
       new GetItemCommand({ TableName: this.options.tableName, Key: { pk: s(key) }, ConsistentRead: true }),
     );
-    const existingCommit = Item?.commit?.S ?? '';
-    if (Item === undefined) return { ok: true }; // removed in between (by hand): nothing is recorded against it
-    if (existingCommit !== commit) return { ok: false, reason: 'reused', commit: existingCommit };
-    if (Item.state?.S === 'reserved') return { ok: true };
+    // The item exists and is for another commit, or already started (or it was deleted by hand in between: refused
+    // all the same, rather than released without a reservation).
+    const existingCommit = Item?.commit?.S;
+    if (existingCommit !== commit) return { ok: false, reason: 'reused', commit: existingCommit ?? '(deleted)' };
     return {
       ok: false,
       reason: 'released',
       commit: existingCommit,
-      executionId: Item.executionId?.S,
-      startedAt: Item.startedAt?.N === undefined ? undefined : Number(Item.startedAt.N),
+      executionId: Item?.executionId?.S,
+      startedAt: Item?.startedAt?.N === undefined ? undefined : Number(Item.startedAt.N),
     };
   }
 

@@ -378,3 +378,142 @@ describe('tag names (never expire)', () => {
     );
   });
 });
+
+/** Spies on the client: `inject(command name, input)` may throw before the call reaches moto. */
+function intercept(inject: (name: string, input: Record<string, unknown>) => void | Promise<void>): {
+  calls: { name: string; input: Record<string, unknown> }[];
+  restore: () => void;
+} {
+  const original = dynamodb.send.bind(dynamodb);
+  const calls: { name: string; input: Record<string, unknown> }[] = [];
+  const spy = jest.spyOn(dynamodb, 'send').mockImplementation(async (command: unknown) => {
+    const c = command as { constructor: { name: string }; input: Record<string, unknown> };
+    calls.push({ name: c.constructor.name, input: c.input });
+    await inject(c.constructor.name, c.input);
+    return original(command as never);
+  });
+  return { calls, restore: () => spy.mockRestore() };
+}
+
+const throughput = (): Error =>
+  Object.assign(new Error('Throughput exceeds the current capacity'), {
+    name: 'ProvisionedThroughputExceededException',
+    $fault: 'client',
+    $metadata: {},
+  });
+
+describe('errors and races', () => {
+  test('the error classes carry their names (callers and logs match on them)', () => {
+    expect(new ReleaseInProgressError('x').name).toBe('ReleaseInProgressError');
+    expect(new ClaimLostError('x').name).toBe('ClaimLostError');
+  });
+
+  // Catches: any error taken for a conditional failure (the claim would then read the item and answer busy/done).
+  test.each([
+    ['claim (first write)', 'PutItemCommand', 0],
+    ['claim (takeover)', 'UpdateItemCommand', 61_000],
+  ])('a throttled write in %s propagates; it is not a lost condition', async (_what, command, later) => {
+    const l = ledger();
+    if (command === 'UpdateItemCommand') await l.claim('k1', WHAT);
+    nowMs = T0 + later;
+    const spy = intercept((name) => {
+      if (name === command) throw throughput();
+    });
+    try {
+      await expect(l.claim('k1', WHAT)).rejects.toThrow(/Throughput exceeds/);
+    } finally {
+      spy.restore();
+    }
+  });
+
+  test('a throttled tag-name reservation propagates; it is not a refusal', async () => {
+    const spy = intercept((name) => {
+      if (name === 'PutItemCommand') throw throughput();
+    });
+    try {
+      await expect(ledger().reserveTagName('t', COMMIT)).rejects.toThrow(/Throughput exceeds/);
+    } finally {
+      spy.restore();
+    }
+  });
+
+  test('a throttled release propagates', async () => {
+    const l = ledger();
+    await l.claim('k1', WHAT);
+    const spy = intercept((name) => {
+      if (name === 'DeleteItemCommand') throw throughput();
+    });
+    try {
+      await expect(l.release('k1', 'claim-1')).rejects.toThrow(/Throughput exceeds/);
+    } finally {
+      spy.restore();
+    }
+  });
+
+  // Catches: a takeover whose condition lost `#state <> :done` (its name or value): it would take over a finished item.
+  test('a takeover racing the owner finishing: the takeover fails and the item reads done', async () => {
+    const owner = ledger({ pendingTimeoutSeconds: 60 });
+    await owner.claim('k1', WHAT);
+    nowMs = T0 + 61_000;
+    let raced = false;
+    const spy = intercept(async (name) => {
+      if (name === 'UpdateItemCommand' && !raced) {
+        raced = true;
+        spy.restore();
+        await owner.markDone('k1', 'claim-1', 'started');
+      }
+    });
+    await expect(ledger({ pendingTimeoutSeconds: 60 }).claim('k1', WHAT)).resolves.toMatchObject({
+      status: 'done',
+      record: { claimId: 'claim-1', outcome: 'started' },
+    });
+  });
+
+  test('every read is strongly consistent (a stale read could start a release twice)', async () => {
+    const spy = intercept(() => undefined);
+    try {
+      const l = ledger();
+      await l.claim('k1', WHAT);
+      await l.claim('k1', WHAT);
+      await l.reserveTagName('t', COMMIT);
+      await l.markTagStarted('t', COMMIT, 'e');
+      await l.reserveTagName('t', COMMIT);
+      await l.get('k1');
+    } finally {
+      spy.restore();
+    }
+    const reads = spy.calls.filter((c) => c.name === 'GetItemCommand');
+    expect(reads.length).toBeGreaterThanOrEqual(3);
+    for (const read of reads) expect(read.input.ConsistentRead).toBe(true);
+  });
+
+  // Catches: a broken condition of the reservation write (the read after a failed write would hide it).
+  test('re-reserving a reserved name for the same commit takes one conditional write, no read', async () => {
+    const l = ledger();
+    await l.reserveTagName('t', COMMIT);
+    const spy = intercept(() => undefined);
+    try {
+      await expect(l.reserveTagName('t', COMMIT)).resolves.toEqual({ ok: true });
+    } finally {
+      spy.restore();
+    }
+    expect(spy.calls.map((c) => c.name)).toEqual(['PutItemCommand']);
+  });
+
+  test('a name deleted by hand between the refused write and the read is refused, not silently released', async () => {
+    const l = ledger();
+    const spy = intercept((name) => {
+      if (name === 'PutItemCommand')
+        throw Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' });
+    });
+    try {
+      await expect(l.reserveTagName('t', COMMIT)).resolves.toEqual({
+        ok: false,
+        reason: 'reused',
+        commit: '(deleted)',
+      });
+    } finally {
+      spy.restore();
+    }
+  });
+});
