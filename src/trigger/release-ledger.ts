@@ -226,7 +226,8 @@ export class ReleaseLedger {
     // The item exists and is for another commit, or already started (or it was deleted by hand in between: refused
     // all the same, rather than released without a reservation).
     const existingCommit = Item?.commit?.S;
-    if (existingCommit !== commit) return { ok: false, reason: 'reused', commit: existingCommit ?? '(deleted)' };
+    if (existingCommit !== commit)
+      return { ok: false, reason: 'reused', commit: existingCommit ?? '(deleted)' };
     return {
       ok: false,
       reason: 'released',
