@@ -21,7 +21,7 @@ const PARTS = {
   config: { mutate: ['src/config/**/*.ts'], tests: ['test/config/**/*.test.ts'] },
   tag: {
     mutate: ['src/tag/**/*.ts', 'src/trigger/release-decision.ts'],
-    tests: ['test/tag/**/*.test.ts', 'test/trigger/release-decision.test.ts'],
+    tests: ['test/tag/**/*.test.ts', 'test/trigger/release-decision*.test.ts'],
   },
   ledger: { mutate: ['src/trigger/release-ledger.ts'], tests: ['test/trigger/release-ledger.moto.test.ts'] },
 };
