@@ -28,27 +28,29 @@ export function allowLogsEncryption(key: kms.IKey, sid: string): void {
 
 /**
  * Lets EventBridge rules of the key's own account and region write undeliverable events into a dead-letter queue
- * encrypted with `key`. A rule ARN pattern, not the rules' ARNs: the key policy is part of the key, which the rules
- * depend on (through the queue).
+ * encrypted with `key`. With `ruleNames`, only those rules (exact ARNs: the rules need explicit names, since the key
+ * policy is part of the key, which the rules depend on through the queue); without, any rule of the account and
+ * region.
  */
-export function allowEventBridgeDeadLetters(key: kms.IKey, sid: string): void {
+export function allowEventBridgeDeadLetters(key: kms.IKey, sid: string, ruleNames?: readonly string[]): void {
   const stack = Stack.of(key);
+  const ruleArn = (name: string): string =>
+    stack.formatArn({
+      service: 'events',
+      resource: 'rule',
+      resourceName: name,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
   key.addToResourcePolicy(
     new iam.PolicyStatement({
       sid,
       principals: [new iam.ServicePrincipal('events.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resources: ['*'],
-      conditions: {
-        ArnLike: {
-          'aws:SourceArn': stack.formatArn({
-            service: 'events',
-            resource: 'rule',
-            resourceName: '*',
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
-        },
-      },
+      conditions:
+        ruleNames === undefined
+          ? { ArnLike: { 'aws:SourceArn': ruleArn('*') } }
+          : { ArnEquals: { 'aws:SourceArn': ruleNames.map(ruleArn) } },
     }),
   );
 }

@@ -28,6 +28,7 @@ export type RejectionCode =
   | TagRejectionCode
   | 'moved-tag'
   | 'reused-tag'
+  | 'already-released'
   | 'missing-commit'
   | 'not-a-commit'
   | 'no-main-branch'

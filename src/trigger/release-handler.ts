@@ -23,7 +23,12 @@ import {
   type ReleaseRejectedDetail,
   type ReleaseStartedDetail,
 } from './release-events';
-import { ReleaseInProgressError, type LedgerRecord, type ReleaseLedger } from './release-ledger';
+import {
+  ReleaseInProgressError,
+  type LedgerRecord,
+  type ReleaseLedger,
+  type TagReservation,
+} from './release-ledger';
 
 /** Name of the pipeline's source action; `sourceRevisions` overrides its revision (contract with the stacks). */
 export const SOURCE_ACTION_NAME = 'Source';
@@ -52,6 +57,27 @@ export type ReleaseHandler = (event: unknown) => Promise<ReleaseOutcome>;
 
 function errorName(error: unknown): string {
   return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : '';
+}
+
+/** The rejection of a tag name that is reserved for another commit, or already released. */
+export function tagNameRejection(
+  tag: string,
+  commitId: string,
+  reserved: Exclude<TagReservation, { ok: true }>,
+): Rejection {
+  if (reserved.reason === 'reused') {
+    return {
+      code: 'reused-tag',
+      reason: `tag ${tag} was already pushed on commit ${reserved.commit}; release tags are immutable (deleting and pushing it again on ${commitId} moves it): push a new version instead`,
+    };
+  }
+  const when =
+    reserved.startedAt === undefined ? '' : ` on ${new Date(reserved.startedAt * 1000).toISOString()}`;
+  const execution = reserved.executionId === undefined ? '' : ` (execution ${reserved.executionId})`;
+  return {
+    code: 'already-released',
+    reason: `tag ${tag} was already released from commit ${commitId}${when}${execution}; a tag releases once (pushing it again, e.g. with git push --tags, does not release it again): push a new version to release again`,
+  };
 }
 
 const defaultLog = (entry: LogEntry): void => {
@@ -209,7 +235,8 @@ export function createReleaseHandler(deps: ReleaseHandlerDependencies): ReleaseH
     const resumed: LedgerRecord | undefined = claim.resumed;
 
     if (decision.action === 'release' && resumed?.state === 'started' && resumed.executionId !== undefined) {
-      // A previous attempt started the execution but did not announce it.
+      // A previous attempt started the execution but did not announce it (nor, perhaps, spend the tag name).
+      await deps.ledger.markTagStarted(decision.release.tag, decision.commitId, resumed.executionId);
       await announceStarted(event, decision.release, decision.commitId, resumed.executionId);
       await deps.ledger.markDone(key, claimId, 'started');
       return { status: 'started', pipeline: decision.release.pipeline, executionId: resumed.executionId };
@@ -231,10 +258,7 @@ export function createReleaseHandler(deps: ReleaseHandlerDependencies): ReleaseH
       }
       const reserved = await deps.ledger.reserveTagName(release.tag, commitId);
       if (!reserved.ok) {
-        const outcome = await notifyRejection(event, {
-          code: 'reused-tag',
-          reason: `tag ${release.tag} was already released from commit ${reserved.commit}; release tags are immutable (deleting and pushing it again moves it): push a new version instead`,
-        });
+        const outcome = await notifyRejection(event, tagNameRejection(release.tag, commitId, reserved));
         await deps.ledger.markDone(key, claimId, 'rejected');
         return outcome;
       }
@@ -246,6 +270,7 @@ export function createReleaseHandler(deps: ReleaseHandlerDependencies): ReleaseH
       }
       started = true;
       await deps.ledger.markStarted(key, claimId, executionId);
+      await deps.ledger.markTagStarted(release.tag, commitId, executionId);
       await announceStarted(event, release, commitId, executionId);
       await deps.ledger.markDone(key, claimId, 'started');
       return { status: 'started', pipeline: release.pipeline, executionId };

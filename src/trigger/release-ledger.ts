@@ -18,6 +18,10 @@ import {
  * {@link ReleaseInProgressError} and is retried later); when the item is older than the pending timeout, the owner
  * crashed: it takes the claim over with a conditional update and resumes: StartPipelineExecution again with the same
  * `clientRequestToken`, or only the `Release Started` event when the execution id was already recorded.
+ *
+ * Event items expire after `retentionDays` (DynamoDB TTL on `expiresAt`). Next to them, one item per tag name
+ * (`tag#<sha256>`, no `expiresAt`) remembers for good which commit the name was reserved for and whether its release
+ * started: see {@link ReleaseLedger.reserveTagName}.
  */
 
 export type LedgerState = 'pending' | 'started' | 'done';
@@ -33,6 +37,20 @@ export interface LedgerRecord {
   readonly executionId?: string;
   readonly updatedAt: number;
 }
+
+/** Outcome of {@link ReleaseLedger.reserveTagName}. */
+export type TagReservation =
+  | { readonly ok: true }
+  /** The name is reserved for another commit. */
+  | { readonly ok: false; readonly reason: 'reused'; readonly commit: string }
+  /** The name was already released from this commit. */
+  | {
+      readonly ok: false;
+      readonly reason: 'released';
+      readonly commit: string;
+      readonly executionId?: string;
+      readonly startedAt?: number;
+    };
 
 export type Claim =
   | { readonly status: 'claimed'; readonly claimId: string; readonly resumed?: LedgerRecord }
@@ -171,29 +189,71 @@ export class ReleaseLedger {
   }
 
   /**
-   * Reserves a tag name for a commit, for good: deleting a tag and pushing it again on another commit is a moved
-   * tag too. Returns the commit the name was first released from when it differs. These items never expire.
+   * Reserves a tag name for a commit, for good: the item never expires (no `expiresAt`), so neither a tag deleted and
+   * pushed again on another commit (a moved tag in disguise) nor one pushed again on the same commit after it was
+   * released (a stale clone's `git push --tags`, once the event item has expired) starts anything.
+   *
+   * The item is `reserved` until {@link markTagStarted} records the started execution. A reservation that never
+   * started (the attempt failed, or was rejected as pipeline-not-found) may be taken again for the same commit, in the
+   * same conditional write; the event items serialise invocations, and a started tag is reached again only once its
+   * event item is gone. An item written before the `state` attribute existed counts as started.
    */
-  async reserveTagName(tag: string, commit: string): Promise<{ ok: true } | { ok: false; commit: string }> {
+  async reserveTagName(tag: string, commit: string): Promise<TagReservation> {
     const key = tagNameKey(tag);
     try {
       await this.client.send(
         new PutItemCommand({
           TableName: this.options.tableName,
-          Item: { pk: s(key), tag: s(tag.slice(0, 1000)), commit: s(commit), createdAt: n(this.seconds()) },
-          ConditionExpression: 'attribute_not_exists(pk) OR #commit = :commit',
-          ExpressionAttributeNames: { '#commit': 'commit' },
-          ExpressionAttributeValues: { ':commit': s(commit) },
+          Item: {
+            pk: s(key),
+            tag: s(tag.slice(0, 1000)),
+            commit: s(commit),
+            state: s('reserved'),
+            createdAt: n(this.seconds()),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR (#commit = :commit AND #state = :reserved)',
+          ExpressionAttributeNames: { '#commit': 'commit', '#state': 'state' },
+          ExpressionAttributeValues: { ':commit': s(commit), ':reserved': s('reserved') },
         }),
       );
       return { ok: true };
     } catch (error) {
       if (!isConditionalFailure(error)) throw error;
     }
-    const existing = await this.get(key);
-    return existing === undefined || existing.commit === commit
-      ? { ok: true }
-      : { ok: false, commit: existing.commit };
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.options.tableName, Key: { pk: s(key) }, ConsistentRead: true }),
+    );
+    // The item exists and is for another commit, or already started (or it was deleted by hand in between: refused
+    // all the same, rather than released without a reservation).
+    const existingCommit = Item?.commit?.S;
+    if (existingCommit !== commit)
+      return { ok: false, reason: 'reused', commit: existingCommit ?? '(deleted)' };
+    return {
+      ok: false,
+      reason: 'released',
+      commit: existingCommit,
+      executionId: Item?.executionId?.S,
+      startedAt: Item?.startedAt?.N === undefined ? undefined : Number(Item.startedAt.N),
+    };
+  }
+
+  /** Records that the release of `tag` from `commit` started `executionId`: from now on the name is spent. */
+  async markTagStarted(tag: string, commit: string, executionId: string): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.options.tableName,
+        Key: { pk: s(tagNameKey(tag)) },
+        UpdateExpression: 'SET #state = :started, executionId = :executionId, startedAt = :now',
+        ConditionExpression: '#commit = :commit',
+        ExpressionAttributeNames: { '#state': 'state', '#commit': 'commit' },
+        ExpressionAttributeValues: {
+          ':started': s('started'),
+          ':executionId': s(executionId),
+          ':now': n(this.seconds()),
+          ':commit': s(commit),
+        },
+      }),
+    );
   }
 
   async get(key: string): Promise<LedgerRecord | undefined> {

@@ -128,7 +128,12 @@ export class ReleaseTrigger extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadInfraRepository',
-        actions: ['codecommit:GetCommit', 'codecommit:GetBranch', 'codecommit:GetMergeOptions'],
+        actions: [
+          'codecommit:GetCommit',
+          'codecommit:GetBranch',
+          'codecommit:GetMergeOptions',
+          'codecommit:BatchGetCommits',
+        ],
         resources: [repository.repositoryArn],
       }),
     );
@@ -214,9 +219,14 @@ export class ReleaseTrigger extends Construct {
       retryAttempts: 8,
       maxEventAge: Duration.hours(6),
     });
-    this.rules = loadRuleTemplates(rulesDir).map(
-      (template) =>
+    const ruleTemplates = loadRuleTemplates(rulesDir);
+    const ruleNames = ruleTemplates.map((template) =>
+      releaseRuleName(config.factory.pipelineNamePrefix, template.name, template.file),
+    );
+    this.rules = ruleTemplates.map(
+      (template, i) =>
         new events.Rule(this, `Rule-${template.name}`, {
+          ruleName: ruleNames[i],
           description: `tfpf release trigger (${template.name}): tag events of repository ${config.factory.repository}`,
           eventPattern: toCdkEventPattern(
             renderPattern(template.pattern, {
@@ -230,8 +240,8 @@ export class ReleaseTrigger extends Construct {
         }),
     );
 
-    // EventBridge sends undeliverable events to the encrypted DLQ.
-    allowEventBridgeDeadLetters(encryptionKey, 'ReleaseTriggerDeadLetters');
+    // EventBridge sends undeliverable events to the encrypted DLQ: only these rules may use the key for it.
+    allowEventBridgeDeadLetters(encryptionKey, 'ReleaseTriggerDeadLetters', ruleNames);
     // CloudWatch alarms publish to the encrypted failure topic.
     encryptionKey.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -254,6 +264,20 @@ export class ReleaseTrigger extends Construct {
     });
     this.deadLetterAlarm.addAlarmAction(new cloudwatchActions.SnsAction(failureTopic));
   }
+}
+
+/** EventBridge rule names: 1-64 characters of letters, digits, ".", "-" and "_". */
+const RULE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
+
+/** Name of the release rule made from `rules/<name>.json`: `<prefix>-release-<name>` (key policies name it). */
+export function releaseRuleName(prefix: string, templateName: string, file: string): string {
+  const name = `${prefix}-release-${templateName}`;
+  if (!RULE_NAME.test(name)) {
+    throw new RulePatternError(
+      `${file}: the rule name ${JSON.stringify(name)} is not a valid EventBridge rule name (1-64 characters of letters, digits, ".", "-", "_"): rename the file`,
+    );
+  }
+  return name;
 }
 
 /** Checks the props and throws once, listing every problem. */

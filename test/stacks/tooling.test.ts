@@ -1,5 +1,6 @@
 import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import { modelWith } from '../support/config-files';
+import { keyPolicies, keyPolicyProblems, resolved, widened, type KeyStatement } from '../support/key-policy';
 import { buildTestApp, TEST_ENV } from '../support/test-app';
 
 const ENVS = ['dev', 'qa', 'staging', 'prod'];
@@ -232,5 +233,107 @@ describe('tooling stack: repository, key, topics', () => {
       expect(JSON.stringify(testApp.template(stack).toJSON())).not.toContain('Fn::ImportValue');
     }
     expect(template.toJSON().Outputs ?? {}).toEqual({});
+  });
+});
+
+describe('tooling stack: key policies (exact; the negative case of each statement)', () => {
+  const testApp = buildTestApp(modelWith());
+  const template = testApp.template(testApp.tooling);
+  const { account, region } = TEST_ENV;
+  const ROOT: KeyStatement = {
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${account}:root` },
+    Action: 'kms:*',
+    Resource: '*',
+  };
+  const logs = (sid: string): KeyStatement => ({
+    Sid: sid,
+    Effect: 'Allow',
+    Principal: { Service: `logs.${region}.amazonaws.com` },
+    Action: ['kms:Decrypt*', 'kms:Describe*', 'kms:Encrypt*', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+    Resource: '*',
+    Condition: {
+      ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${region}:${account}:log-group:*` },
+    },
+  });
+  const FACTORY_KEY: KeyStatement[] = [
+    ROOT,
+    logs('ReleaseTriggerLogs'),
+    {
+      Sid: 'ReleaseTriggerDeadLetters',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: '*',
+      Condition: {
+        ArnEquals: {
+          'aws:SourceArn': [
+            `arn:aws:events:${region}:${account}:rule/tfpf-release-tag-created`,
+            `arn:aws:events:${region}:${account}:rule/tfpf-release-tag-moved`,
+          ],
+        },
+      },
+    },
+    {
+      Sid: 'ReleaseTriggerAlarms',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:SourceAccount': account } },
+    },
+    {
+      Sid: 'FailureNotifierDeadLetters',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: '*',
+      Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:events:${region}:${account}:rule/*` } },
+    },
+    logs('FailureNotifierLogs'),
+  ];
+
+  function keyByAlias(alias: string): string {
+    const found = Object.values(resourcesOfType(template, 'AWS::KMS::Alias')).find(
+      (a) => a.Properties.AliasName === alias,
+    );
+    return (found!.Properties.TargetKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  }
+
+  // Catches: any widened condition (rule/* of any account, another account or region, a removed condition), an
+  // extra statement, or a statement for another principal on the factory key.
+  test('the factory key: the account root, and the services of this account and region, exactly', () => {
+    expect(resolved(keyPolicies(template)[keyByAlias('alias/tfpf-factory')])).toEqual(FACTORY_KEY);
+  });
+
+  test.each(ENVS)('the state key of %s has only the account root statement', (env) => {
+    expect(resolved(keyPolicies(template)[keyByAlias(`alias/acme-tfstate-${env}-state`)])).toEqual([ROOT]);
+  });
+
+  test('every key of the stack: each statement confined to this account (and region)', () => {
+    const keys = keyPolicies(template);
+    expect(Object.keys(keys)).toHaveLength(1 + ENVS.length);
+    for (const [id, statements] of Object.entries(keys)) {
+      expect({ id, problems: keyPolicyProblems(statements, TEST_ENV) }).toEqual({ id, problems: [] });
+    }
+  });
+
+  test.each(FACTORY_KEY.filter((s) => s.Sid !== undefined).map((s) => s.Sid!))(
+    'NEGATIVE: every widening of %s is refused by the confinement check',
+    (sid) => {
+      const statement = FACTORY_KEY.find((s) => s.Sid === sid)!;
+      for (const { how, statement: variant } of widened(statement)) {
+        expect({ how, refused: keyPolicyProblems([variant], TEST_ENV).length > 0 }).toEqual({
+          how,
+          refused: true,
+        });
+      }
+    },
+  );
+
+  test('NEGATIVE: another account as principal of a key is refused', () => {
+    expect(
+      keyPolicyProblems([{ ...ROOT, Principal: { AWS: 'arn:aws:iam::999999999999:root' } }], TEST_ENV),
+    ).toEqual(["statement 0: AWS principal arn:aws:iam::999999999999:root is not this account's root"]);
   });
 });

@@ -66,22 +66,48 @@ export async function receive(moto: MotoClientConfig, queueUrl: string): Promise
   return (Messages ?? []).map((m) => m.Body);
 }
 
+export interface ReceiveOptions {
+  /** Longest time to poll for `done`; default 3000 ms. */
+  readonly timeoutMs?: number;
+  /**
+   * How long to keep polling once `done` holds, so that messages beyond the expected ones (a duplicate) are seen
+   * too; default 300 ms. This is also how long "nothing arrives" is waited for when nothing is expected.
+   */
+  readonly settleMs?: number;
+}
+
 /**
- * Receives until `done(all received so far)` holds or `maxPolls` polls found nothing new (bounded, never hangs).
+ * Receives until `done(all received so far)` has held for `settleMs`, or `timeoutMs` passed (bounded, never hangs).
+ * Always polls, for at least `settleMs`: `done([])` (nothing expected) is never concluded without asking the queue,
+ * so a dead endpoint fails instead of passing as "nothing was sent".
  */
 export async function receiveUntil(
   moto: MotoClientConfig,
   queueUrl: string,
   done: (bodies: readonly string[]) => boolean,
-  maxPolls = 20,
+  options: ReceiveOptions = {},
 ): Promise<string[]> {
+  const { timeoutMs = 3000, settleMs = 300 } = options;
+  const start = Date.now();
+  const maxPolls = Math.ceil(Math.max(timeoutMs, settleMs) / 50) + 1;
   const bodies: string[] = [];
-  for (let poll = 0; poll < maxPolls && !done(bodies); poll++) {
+  let doneSince: number | undefined;
+  for (let poll = 0; poll < maxPolls; poll++) {
     const batch = await receive(moto, queueUrl);
     bodies.push(...batch);
+    const now = Date.now();
+    if (done(bodies)) doneSince ??= now;
+    else doneSince = undefined;
+    if (doneSince !== undefined && now - doneSince >= settleMs) break;
+    if (now - start >= Math.max(timeoutMs, settleMs)) break;
     if (batch.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return bodies;
+}
+
+/** Sends one message to an SQS queue (for tests of the receiving helpers). */
+export async function sendMessage(moto: MotoClientConfig, queueUrl: string, body: string): Promise<void> {
+  await call(moto, 'sqs', 'AmazonSQS.SendMessage', { QueueUrl: queueUrl, MessageBody: body });
 }
 
 /** Creates an IAM role trusted by `service` (query protocol); returns its ARN. */

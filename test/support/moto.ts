@@ -1,9 +1,4 @@
-import {
-  MOTO_CREDENTIALS,
-  resetMotoServer,
-  startMotoServer,
-  type MotoServer,
-} from '../../src/local/moto-server';
+import { MOTO_CREDENTIALS, startMotoServer, type MotoServer } from '../../src/local/moto-server';
 
 /** SDK client settings that point at the moto server (dummy credentials, never real ones). */
 export interface MotoClientConfig {
@@ -23,7 +18,9 @@ export interface MotoHandle {
 
 /**
  * Starts one moto server (`.tools/bin/moto_server`, installed by scripts/install-tools) for the calling test file:
- * in `beforeAll`, stopped in `afterAll`. Call at the top level of a test file.
+ * in `beforeAll`, stopped in `afterAll`. Call at the top level of a test file. The server is the file's own: its
+ * identity is checked at start and `reset` refuses once the process is gone, so a parallel jest worker's server is
+ * never reached (or reset) through a reused port.
  */
 export function useMotoServer(options: { resetBeforeEach?: boolean } = {}): MotoHandle {
   let running: MotoServer | undefined;
@@ -35,7 +32,7 @@ export function useMotoServer(options: { resetBeforeEach?: boolean } = {}): Moto
   });
   if (options.resetBeforeEach === true) {
     beforeEach(async () => {
-      if (running !== undefined) await resetMotoServer(running.endpoint);
+      if (running !== undefined) await running.reset();
     });
   }
   const server = (): MotoServer => {
@@ -50,6 +47,6 @@ export function useMotoServer(options: { resetBeforeEach?: boolean } = {}): Moto
       region,
       credentials: MOTO_CREDENTIALS,
     }),
-    reset: () => resetMotoServer(server().endpoint),
+    reset: () => server().reset(),
   };
 }

@@ -1,4 +1,5 @@
 import {
+  BatchGetCommitsCommand,
   type CodeCommitClient,
   GetBranchCommand,
   GetCommitCommand,
@@ -14,7 +15,15 @@ export interface FakeRepository {
   /** Ids that are not commits (e.g. annotated tag objects). */
   readonly notCommits?: ReadonlySet<string>;
   readonly head?: string;
+  /**
+   * Parents of the commits of main's history, for BatchGetCommits (the ancestry walk). Default: the head has one
+   * parent, a root commit: a commit whose merge base is not itself is then found nowhere in main's history.
+   */
+  readonly history?: ReadonlyMap<string, readonly string[]>;
 }
+
+/** The root commit of the default fake history. */
+export const ROOT_COMMIT = '1'.repeat(40);
 
 type CodeCommitMock = AwsClientStub<CodeCommitClient>;
 
@@ -32,6 +41,24 @@ export function fakeCodeCommit(mock: CodeCommitMock, repo: FakeRepository = {}):
     }
     return { commit: { commitId: input.commitId, treeId: 'f'.repeat(40), parents: [] } };
   });
+  const history =
+    repo.history ??
+    new Map([
+      [head, [ROOT_COMMIT]],
+      [ROOT_COMMIT, []],
+    ]);
+  mock.on(BatchGetCommitsCommand).callsFake((input: { commitIds: string[] }) => ({
+    commits: input.commitIds
+      .filter((id) => history.has(id))
+      .map((id) => ({ commitId: id, treeId: 'f'.repeat(40), parents: [...history.get(id)!] })),
+    errors: input.commitIds
+      .filter((id) => !history.has(id))
+      .map((id) => ({
+        commitId: id,
+        errorCode: 'CommitIdDoesNotExistException',
+        errorMessage: 'no such commit',
+      })),
+  }));
   mock.on(GetBranchCommand).resolves({ branch: { branchName: 'main', commitId: head } });
   mock.on(GetMergeOptionsCommand).callsFake((input: { sourceCommitSpecifier: string }) => ({
     mergeOptions: ['THREE_WAY_MERGE'],

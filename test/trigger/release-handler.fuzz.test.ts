@@ -5,70 +5,116 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { createReleaseHandler } from '../../src/trigger/release-handler';
-import { ReleaseLedger } from '../../src/trigger/release-ledger';
-import { defaultConfig, referenceEvent } from './fixtures';
+import * as semver from 'semver';
+import { ledgerKey, readReferenceEvent } from '../../src/trigger/release-decision';
+import { createReleaseHandler, type ReleaseOutcome } from '../../src/trigger/release-handler';
+import { ReleaseInProgressError, ReleaseLedger } from '../../src/trigger/release-ledger';
+import { FakeTable } from './fake-dynamodb';
+import { defaultConfig, OTHER_COMMIT, referenceEvent } from './fixtures';
 import { fakeCodeCommit } from './harness';
 
 /**
- * Fuzz: ≥ 10,000 random and mutated tag events per run, all AWS clients mocked (aws-sdk-client-mock) for speed.
- * Properties: the handler never throws; it starts a pipeline exactly for events that release under the contract
- * (checked by an oracle written independently of src/tag from DESIGN §4), on the right pipeline, commit and tag;
- * every other tag event of the repository that is created or moved is rejected with a notification and an event;
- * the rest (deleted tags, branches, other repositories, non-events) is ignored.
+ * Fuzz: 12,000 random and mutated tag events per run, each in a scenario (first push, duplicate delivery, another
+ * invocation holding the claim, the tag name released before from another commit, the same tag pushed again after
+ * the ledger's expiry). The ledger is the real one on a stateful in-memory DynamoDB (fake-dynamodb.ts, conditions
+ * evaluated), CodeCommit, CodePipeline, SNS and EventBridge are aws-sdk-client-mock stubs (CodeCommit knows commits
+ * off main and ids that are not commits; the staging pipeline does not exist). Properties: the handler never throws
+ * except "busy" (ReleaseInProgressError, retried); it starts a pipeline exactly for events that release under the
+ * contract (an oracle written independently of src/tag, versions checked with the `semver` package), on the right
+ * pipeline, commit and tag; every rejection carries the code the oracle predicts, with one notification and one
+ * event; the rest is ignored. Each branch is reached at least MIN_HITS times (counts printed).
  */
 
 const config = defaultConfig();
-const RUNS_PER_PROPERTY = 6000; // two properties: 12,000 events per run
+const RUNS_PER_PROPERTY = 6000; // two properties: 12,000 samples per run
+const MIN_HITS = 60;
+const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
+const DAY_MS = 86400_000;
+/** Commits that exist but are not reachable from main. */
+const OFF_MAIN = [OTHER_COMMIT, 'abcdefabcdefabcdefabcdefabcdefabcdefabcd'];
+/** Ids that are not commits (annotated tag objects). */
+const NOT_COMMITS = ['7'.repeat(40), '8'.repeat(40)];
+/** A commit of main the "reused" scenario first released the tag from. */
+const PRIOR_COMMIT = '9'.repeat(40);
+/** Environments whose pipeline exists (tfpf-staging does not: its stack is not deployed). */
+const DEPLOYED = new Set(['tfpf-dev', 'tfpf-qa', 'tfpf-prod']);
 
 const codecommit = mockClient(CodeCommitClient);
 const codepipeline = mockClient(CodePipelineClient);
 const sns = mockClient(SNSClient);
 const events = mockClient(EventBridgeClient);
 const dynamodb = mockClient(DynamoDBClient);
+const table = new FakeTable();
+let nowMs = T0;
+let executions = 0;
 
+const ledgerOptions = { tableName: 'ledger', pendingTimeoutSeconds: 60, retentionDays: 30, now: () => nowMs };
+const ledgerClient = new DynamoDBClient({ region: 'eu-central-1' });
 const handle = createReleaseHandler({
   config,
   codecommit: new CodeCommitClient({ region: 'eu-central-1' }),
   codepipeline: new CodePipelineClient({ region: 'eu-central-1' }),
   sns: new SNSClient({ region: 'eu-central-1' }),
   events: new EventBridgeClient({ region: 'eu-central-1' }),
-  ledger: new ReleaseLedger(new DynamoDBClient({ region: 'eu-central-1' }), {
-    tableName: 'ledger',
-    pendingTimeoutSeconds: 60,
-    retentionDays: 30,
-  }),
+  ledger: new ReleaseLedger(ledgerClient, ledgerOptions),
   failureTopicArn: 'arn:aws:sns:eu-central-1:123456789012:failures',
   log: () => undefined,
 });
+/** Another invocation's view of the same ledger. */
+const otherInvocation = new ReleaseLedger(ledgerClient, ledgerOptions);
 
 beforeAll(() => {
-  fakeCodeCommit(codecommit);
-  codepipeline.on(StartPipelineExecutionCommand).resolves({ pipelineExecutionId: 'exec-1' });
+  fakeCodeCommit(codecommit, {
+    onMain: (id) => /^[0-9a-f]{40}$/.test(id) && !OFF_MAIN.includes(id),
+    notCommits: new Set(NOT_COMMITS),
+  });
+  codepipeline.on(StartPipelineExecutionCommand).callsFake((input: { name: string }) => {
+    if (!DEPLOYED.has(input.name)) {
+      throw Object.assign(new Error(`pipeline ${input.name} not found`), {
+        name: 'PipelineNotFoundException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    executions += 1;
+    return { pipelineExecutionId: `exec-${executions}` };
+  });
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
   events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
-  dynamodb.onAnyCommand().resolves({});
+  table.wire(dynamodb);
 });
 
-beforeEach(() => {
+function resetHistories(): void {
   for (const mock of [codecommit, codepipeline, sns, events, dynamodb]) mock.resetHistory();
-});
+}
 
-// ---- Oracle: the tag contract, written from DESIGN §4 (not from src/tag) ------------------------------------
-const NUM = '(?:0|[1-9][0-9]*)';
-const PRE = '(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)';
-const VERSION = new RegExp(`^v?${NUM}\\.${NUM}(?:\\.${NUM})?(?:-${PRE}(?:\\.${PRE})*)?$`);
+// ---- Oracle: the tag contract, written from DESIGN §4 (not from src/tag); versions judged by `semver` ----------
+function versionUnderContract(version: string): boolean {
+  if (!/^v?[0-9A-Za-z.-]+$/.test(version)) return false;
+  const core = version.startsWith('v') ? version.slice(1) : version;
+  const dash = core.indexOf('-');
+  const main = dash < 0 ? core : core.slice(0, dash);
+  const pre = dash < 0 ? '' : core.slice(dash);
+  const numbers = main.split('.');
+  if (numbers.length !== 2 && numbers.length !== 3) return false;
+  const normalized = `${numbers.length === 2 ? `${main}.0` : main}${pre}`;
+  return semver.valid(normalized) === normalized;
+}
 
 function releasesUnderContract(tag: string): { environment: string } | undefined {
   if (tag.length > 200) return undefined; // the implementation's documented bound on tag length
-  const match = /^([^_/]*)_([^/]*)\/([^/]*)\/([^/]*)$/.exec(tag);
-  if (match === null) return undefined;
-  const [, environment, scope, team, version] = match as unknown as [string, string, string, string, string];
+  const parts = tag.split('/');
+  if (parts.length !== 3) return undefined;
+  const [head, team, version] = parts as [string, string, string];
+  const underscore = head.indexOf('_');
+  if (underscore < 0) return undefined;
+  const environment = head.slice(0, underscore);
+  const scope = head.slice(underscore + 1);
   const env = config.environments.find((e) => e.environment === environment);
   if (env === undefined) return undefined;
   if (scope !== 'global' && !(env.regions as readonly string[]).includes(scope)) return undefined;
   if (!Object.prototype.hasOwnProperty.call(env.teams, team)) return undefined;
-  if (!VERSION.test(version)) return undefined;
+  if (!versionUnderContract(version)) return undefined;
   return { environment };
 }
 
@@ -180,8 +226,11 @@ function weighted(...choices: [string, number][]): fc.Arbitrary<string> {
   return fc.oneof(...choices.map(([value, weight]) => ({ weight, arbitrary: fc.constant(value) })));
 }
 
+/** Commit ids: mostly commits on main, some elsewhere, some not commits at all, some malformed or missing. */
 const commitId = fc.oneof(
-  { weight: 8, arbitrary: fc.stringMatching(/^[0-9a-f]{40}$/) },
+  { weight: 12, arbitrary: fc.stringMatching(/^[0-9a-f]{40}$/) },
+  { weight: 2, arbitrary: fc.constantFrom(...OFF_MAIN) },
+  { weight: 2, arbitrary: fc.constantFrom(...NOT_COMMITS) },
   { weight: 1, arbitrary: fc.string({ maxLength: 45 }) },
   { weight: 1, arbitrary: fc.constant(undefined) },
 );
@@ -236,39 +285,81 @@ const randomInput = fc.oneof(
 );
 
 // ---- Properties -------------------------------------------------------------------------------------------------
-function expectation(input: unknown): 'start' | 'reject' | 'ignore' {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'ignore';
+/** Codes of the tag grammar and resolution (the oracle predicts "a tag rejection", not which one). */
+const TAG_CODES = new Set([
+  'not-a-string',
+  'empty',
+  'too-long',
+  'bad-character',
+  'bad-shape',
+  'bad-environment',
+  'bad-scope',
+  'bad-team',
+  'bad-version',
+  'unknown-environment',
+  'unknown-region',
+  'unknown-team',
+]);
+
+type Expected =
+  | { readonly kind: 'ignore' }
+  | { readonly kind: 'start'; readonly pipeline: string }
+  | { readonly kind: 'reject'; readonly code: string };
+
+/** What a first push of `input` must do, by the oracle (no history). */
+function expectation(input: unknown): Expected {
+  const ignore = { kind: 'ignore' } as const;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return ignore;
   const e = input as Record<string, unknown>;
   const d = e.detail as Record<string, unknown> | undefined;
   if (e.source !== 'aws.codecommit' || e['detail-type'] !== 'CodeCommit Repository State Change')
-    return 'ignore';
-  if (typeof d !== 'object' || d === null || Array.isArray(d)) return 'ignore';
-  if (typeof d.event !== 'string' || typeof d.repositoryName !== 'string') return 'ignore';
-  if (typeof d.referenceType !== 'string' || typeof d.referenceName !== 'string') return 'ignore';
-  if (d.repositoryName !== 'infra' || d.referenceType !== 'tag') return 'ignore';
-  const name = d.referenceName;
-  if (d.event === 'referenceUpdated') return 'reject';
-  if (d.event !== 'referenceCreated') return 'ignore';
-  const ok =
-    releasesUnderContract(name) !== undefined &&
-    typeof d.commitId === 'string' &&
-    /^[0-9a-f]{40}$/.test(d.commitId);
-  return ok ? 'start' : 'reject';
+    return ignore;
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) return ignore;
+  if (typeof d.event !== 'string' || typeof d.repositoryName !== 'string') return ignore;
+  if (typeof d.referenceType !== 'string' || typeof d.referenceName !== 'string') return ignore;
+  if (d.repositoryName !== 'infra' || d.referenceType !== 'tag') return ignore;
+  if (d.event === 'referenceUpdated') return { kind: 'reject', code: 'moved-tag' };
+  if (d.event !== 'referenceCreated') return ignore;
+  const release = releasesUnderContract(d.referenceName);
+  if (release === undefined) return { kind: 'reject', code: 'tag' };
+  if (typeof d.commitId !== 'string' || !/^[0-9a-f]{40}$/.test(d.commitId))
+    return { kind: 'reject', code: 'missing-commit' };
+  if (NOT_COMMITS.includes(d.commitId)) return { kind: 'reject', code: 'not-a-commit' };
+  if (OFF_MAIN.includes(d.commitId)) return { kind: 'reject', code: 'not-on-main' };
+  const pipeline = `tfpf-${release.environment}`;
+  if (!DEPLOYED.has(pipeline)) return { kind: 'reject', code: 'pipeline-not-found' };
+  return { kind: 'start', pipeline };
 }
 
-async function checkOne(input: unknown): Promise<void> {
-  for (const mock of [codecommit, codepipeline, sns, events, dynamodb]) mock.resetHistory();
-  const outcome = await handle(input); // must not throw
-  const expected = expectation(input);
+type Scenario = 'first' | 'duplicate' | 'busy' | 'reused' | 'released';
+const scenario: fc.Arbitrary<Scenario> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant('first' as const) },
+  { weight: 1, arbitrary: fc.constant('duplicate' as const) },
+  { weight: 1, arbitrary: fc.constant('busy' as const) },
+  { weight: 1, arbitrary: fc.constant('reused' as const) },
+  { weight: 1, arbitrary: fc.constant('released' as const) },
+);
+
+/** Branch → samples that ended there (printed and checked after the properties). */
+const hits = new Map<string, number>();
+const hit = (branch: string): void => void hits.set(branch, (hits.get(branch) ?? 0) + 1);
+
+function withCommit(input: unknown, commitId: string): unknown {
+  const e = input as { detail: Record<string, unknown> };
+  return { ...e, detail: { ...e.detail, commitId } };
+}
+
+/** Checks the last invocation's side effects and outcome against `expected`; returns the branch reached. */
+function checkOutcome(input: unknown, outcome: ReleaseOutcome, expected: Expected): string {
   const starts = codepipeline.commandCalls(StartPipelineExecutionCommand);
   const published = sns.commandCalls(PublishCommand);
   const emitted = events.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries?.[0]?.DetailType);
-  if (expected === 'start') {
+  if (expected.kind === 'start') {
     expect(outcome.status).toBe('started');
     expect(starts).toHaveLength(1);
     const d = (input as { detail: { referenceName: string; commitId: string } }).detail;
     const start = starts[0]!.args[0].input;
-    expect(start.name).toBe(`tfpf-${releasesUnderContract(d.referenceName)!.environment}`);
+    expect(start.name).toBe(expected.pipeline);
     expect(start.sourceRevisions).toEqual([
       { actionName: 'Source', revisionType: 'COMMIT_ID', revisionValue: d.commitId },
     ]);
@@ -276,35 +367,126 @@ async function checkOne(input: unknown): Promise<void> {
     expect(start.variables).toContainEqual({ name: 'COMMIT_ID', value: d.commitId });
     expect(emitted).toEqual(['Release Started']);
     expect(published).toHaveLength(0);
-  } else {
-    expect(starts).toHaveLength(0);
-    expect(outcome.status).toBe(expected === 'reject' ? 'rejected' : 'ignored');
-    expect(published).toHaveLength(expected === 'reject' ? 1 : 0);
-    expect(emitted).toEqual(expected === 'reject' ? ['Release Rejected'] : []);
+    return 'started';
   }
+  // A pipeline-not-found rejection tried to start (and found no pipeline); every other outcome tries nothing.
+  const tried = expected.kind === 'reject' && expected.code === 'pipeline-not-found' ? 1 : 0;
+  expect(starts).toHaveLength(tried);
+  if (expected.kind === 'ignore') {
+    expect(outcome.status).toBe('ignored');
+    expect(published).toHaveLength(0);
+    expect(emitted).toEqual([]);
+    return 'ignored';
+  }
+  expect(outcome.status).toBe('rejected');
+  const code = (outcome as { code: string }).code;
+  if (expected.code === 'tag') expect(TAG_CODES.has(code)).toBe(true);
+  else expect(code).toBe(expected.code);
+  expect(published).toHaveLength(1);
+  expect(published[0]!.args[0].input.MessageAttributes?.code?.StringValue).toBe(code);
+  expect(emitted).toEqual(['Release Rejected']);
+  return expected.code === 'tag' ? 'tag-rejected' : code;
 }
 
-describe('fuzz: tag handler on random and mutated events (all AWS mocked)', () => {
+async function checkSample([input, story]: [unknown, Scenario]): Promise<void> {
+  table.items.clear();
+  nowMs = T0;
+  resetHistories();
+  const first = expectation(input);
+  const decidable = first.kind !== 'ignore';
+
+  if (story === 'duplicate' || story === 'released') {
+    const outcome = await handle(input);
+    checkOutcome(input, outcome, first);
+    resetHistories();
+    if (story === 'duplicate') {
+      const again = await handle(input);
+      expect(codepipeline.commandCalls(StartPipelineExecutionCommand)).toHaveLength(0);
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+      if (!decidable) return void hit(checkOutcome(input, again, first));
+      expect(again).toMatchObject({
+        status: 'duplicate',
+        outcome: first.kind === 'start' ? 'started' : 'rejected',
+      });
+      return void hit('duplicate');
+    }
+    // Pushed again once the event item expired (DynamoDB TTL): a started release is remembered for good.
+    nowMs = T0 + 31 * DAY_MS;
+    table.expire(Math.floor(nowMs / 1000));
+    const again = await handle(input);
+    const expected: Expected = first.kind === 'start' ? { kind: 'reject', code: 'already-released' } : first;
+    return void hit(checkOutcome(input, again, expected));
+  }
+
+  if (story === 'busy' && decidable) {
+    const read = readReferenceEvent(input);
+    if (typeof read === 'string') throw new Error(read);
+    await otherInvocation.claim(ledgerKey(read), { tag: read.referenceName, commit: '', event: read.event });
+    await expect(handle(input)).rejects.toBeInstanceOf(ReleaseInProgressError);
+    expect(codepipeline.commandCalls(StartPipelineExecutionCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    return void hit('busy');
+  }
+
+  if (story === 'reused' && (first.kind === 'start' || first.kind === 'reject')) {
+    const d = (input as { detail: { commitId?: unknown } }).detail;
+    const prior = withCommit(input, PRIOR_COMMIT);
+    await handle(prior); // the same tag name, first pushed on another commit of main
+    resetHistories();
+    const outcome = await handle(input);
+    // The tag name is reserved for the commit it was first pushed on, whether that release started or not.
+    const reachesReservation =
+      first.kind === 'start' || (first.kind === 'reject' && first.code === 'pipeline-not-found');
+    const expected: Expected =
+      reachesReservation && d.commitId !== PRIOR_COMMIT ? { kind: 'reject', code: 'reused-tag' } : first;
+    if (expected.kind === 'reject' && expected.code === 'reused-tag') {
+      expect(codepipeline.commandCalls(StartPipelineExecutionCommand)).toHaveLength(0);
+      expect(outcome).toMatchObject({
+        status: 'rejected',
+        code: 'reused-tag',
+        reason: expect.stringContaining(`was already pushed on commit ${PRIOR_COMMIT}`),
+      });
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+      return void hit('reused-tag');
+    }
+    return void hit(checkOutcome(input, outcome, expected));
+  }
+
+  hit(checkOutcome(input, await handle(input), first));
+}
+
+describe('fuzz: tag handler on random and mutated events, in scenarios, with a stateful ledger', () => {
   test(`mutated and valid tags in well-formed events (${RUNS_PER_PROPERTY} runs)`, async () => {
-    await fc.assert(fc.asyncProperty(tagEvent, checkOne), { numRuns: RUNS_PER_PROPERTY });
+    await fc.assert(fc.asyncProperty(fc.tuple(tagEvent, scenario), checkSample), {
+      numRuns: RUNS_PER_PROPERTY,
+    });
   });
 
   test(`structurally random inputs (${RUNS_PER_PROPERTY} runs)`, async () => {
-    await fc.assert(fc.asyncProperty(randomInput, checkOne), { numRuns: RUNS_PER_PROPERTY });
+    await fc.assert(fc.asyncProperty(fc.tuple(randomInput, scenario), checkSample), {
+      numRuns: RUNS_PER_PROPERTY,
+    });
   });
 
-  test('the generators really produce releases, rejections and ignored events', () => {
-    const share = (arbitrary: fc.Arbitrary<unknown>): Record<string, number> => {
-      const counts: Record<string, number> = { start: 0, reject: 0, ignore: 0 };
-      for (const input of fc.sample(arbitrary, { numRuns: 2000, seed: 7 })) counts[expectation(input)]! += 1;
-      return counts;
-    };
-    const tags = share(tagEvent);
-    expect(tags.start).toBeGreaterThan(150);
-    expect(tags.reject).toBeGreaterThan(200);
-    expect(tags.ignore).toBeGreaterThan(200);
-    const random = share(randomInput);
-    expect(random.start).toBeGreaterThan(20);
-    expect(random.reject).toBeGreaterThan(20);
+  // Catches: a fuzz whose samples never reach a branch (the former one reached none of the stateful ones).
+  test(`every branch was reached at least ${MIN_HITS} times`, () => {
+    const table = Object.fromEntries([...hits.entries()].sort(([a], [b]) => a.localeCompare(b)));
+    console.log(`release handler fuzz: samples per branch ${JSON.stringify(table)}`);
+    for (const branch of [
+      'started',
+      'ignored',
+      'tag-rejected',
+      'moved-tag',
+      'missing-commit',
+      'duplicate',
+      'busy',
+      'not-on-main',
+      'not-a-commit',
+      'reused-tag',
+      'already-released',
+      'pipeline-not-found',
+    ]) {
+      expect({ branch, enough: (hits.get(branch) ?? 0) >= MIN_HITS }).toEqual({ branch, enough: true });
+    }
   });
 });

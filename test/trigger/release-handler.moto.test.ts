@@ -1,17 +1,24 @@
-import { CodeCommitClient, GetMergeOptionsCommand } from '@aws-sdk/client-codecommit';
+import { CodeCommitClient, GetBranchCommand, GetMergeOptionsCommand } from '@aws-sdk/client-codecommit';
 import {
   CodePipelineClient,
   CreatePipelineCommand,
   GetPipelineExecutionCommand,
   type StartPipelineExecutionInput,
 } from '@aws-sdk/client-codepipeline';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
+import { ANCESTRY_WALK_MAX_COMMITS } from '../../src/trigger/commit-checks';
 import { clientRequestToken, ledgerKey, readReferenceEvent } from '../../src/trigger/release-decision';
 import { createReleaseHandler, type ReleaseHandler } from '../../src/trigger/release-handler';
-import { ReleaseInProgressError, ReleaseLedger } from '../../src/trigger/release-ledger';
+import { ReleaseInProgressError, ReleaseLedger, tagNameKey } from '../../src/trigger/release-ledger';
 import {
   createQueue,
   createServiceRole,
@@ -59,6 +66,7 @@ interface World {
   readonly handle: ReleaseHandler;
   readonly moto: MotoClientConfig;
   readonly codepipeline: CodePipelineClient;
+  readonly pipelineRole: string;
   readonly dynamodb: DynamoDBClient;
   readonly sent: SentCall[];
   readonly notificationsQueue: string;
@@ -72,20 +80,87 @@ interface World {
     command: string,
     name: string,
     count?: number,
+    when?: (input: Record<string, unknown>) => boolean,
   ): void;
   /** Stops every injected failure. */
   clearFailures(): void;
   /** Moves the ledger clock. */
   advance(seconds: number): void;
+  /** The ledger clock in seconds. */
+  nowSeconds(): number;
 }
 
 let world: World;
+
+/** Creates the pipeline of `env` in moto (CodePipeline V2, source action "Source", as the stacks build them). */
+async function createPipeline(
+  on: { codepipeline: CodePipelineClient; pipelineRole: string },
+  env: string,
+): Promise<void> {
+  const { codepipeline, pipelineRole: role } = on;
+  await codepipeline.send(
+    new CreatePipelineCommand({
+      pipeline: {
+        name: `tfpf-${env}`,
+        roleArn: role,
+        pipelineType: 'V2',
+        executionMode: 'PARALLEL',
+        artifactStore: { type: 'S3', location: 'tfpf-artifacts' },
+        variables: [
+          'RELEASE_TAG',
+          'ENVIRONMENT',
+          'REGION',
+          'TARGET_REGION',
+          'TEAM',
+          'VERSION',
+          'STATE_KEY',
+          'TARGET_ACCOUNT',
+          'COMMIT_ID',
+        ].map((name) => ({ name, defaultValue: 'unset' })),
+        stages: [
+          {
+            name: 'Source',
+            actions: [
+              {
+                name: 'Source',
+                actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeCommit', version: '1' },
+                outputArtifacts: [{ name: 'Source' }],
+                configuration: {
+                  RepositoryName: 'infra',
+                  BranchName: 'main',
+                  PollForSourceChanges: 'false',
+                },
+              },
+            ],
+          },
+          {
+            name: 'Checks',
+            actions: [
+              {
+                name: 'plan',
+                actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
+                inputArtifacts: [{ name: 'Source' }],
+                configuration: { ProjectName: `tfpf-${env}-plan` },
+              },
+            ],
+          },
+        ],
+      },
+    }),
+  );
+}
 
 async function createWorld(): Promise<World> {
   const cfg = moto.clientConfig();
   let nowMs = Date.UTC(2026, 10, 20, 10, 0, 0);
   const sent: SentCall[] = [];
-  const failures: { client: string; command: string; name: string; remaining: number }[] = [];
+  const failures: {
+    client: string;
+    command: string;
+    name: string;
+    remaining: number;
+    when?: (input: Record<string, unknown>) => boolean;
+  }[] = [];
 
   const codepipeline = new CodePipelineClient(cfg);
   const dynamodb = new DynamoDBClient(cfg);
@@ -96,7 +171,13 @@ async function createWorld(): Promise<World> {
       (next, context) => async (args) => {
         const command = context.commandName ?? '';
         if (label === 'codepipeline') sent.push({ command, input: structuredClone(args.input) });
-        const failure = failures.find((f) => f.client === label && f.command === command && f.remaining > 0);
+        const failure = failures.find(
+          (f) =>
+            f.client === label &&
+            f.command === command &&
+            f.remaining > 0 &&
+            (f.when === undefined || f.when(args.input as Record<string, unknown>)),
+        );
         if (failure !== undefined) {
           failure.remaining -= 1;
           const throttling = failure.name === 'ThrottlingException';
@@ -117,58 +198,7 @@ async function createWorld(): Promise<World> {
 
   // Pipelines (CodePipeline V2 with a source action named "Source", as the stacks build them).
   const role = await createServiceRole(cfg, 'tfpf-pipeline', 'codepipeline.amazonaws.com');
-  for (const env of DEPLOYED) {
-    await codepipeline.send(
-      new CreatePipelineCommand({
-        pipeline: {
-          name: `tfpf-${env}`,
-          roleArn: role,
-          pipelineType: 'V2',
-          executionMode: 'PARALLEL',
-          artifactStore: { type: 'S3', location: 'tfpf-artifacts' },
-          variables: [
-            'RELEASE_TAG',
-            'ENVIRONMENT',
-            'REGION',
-            'TARGET_REGION',
-            'TEAM',
-            'VERSION',
-            'STATE_KEY',
-            'TARGET_ACCOUNT',
-            'COMMIT_ID',
-          ].map((name) => ({ name, defaultValue: 'unset' })),
-          stages: [
-            {
-              name: 'Source',
-              actions: [
-                {
-                  name: 'Source',
-                  actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeCommit', version: '1' },
-                  outputArtifacts: [{ name: 'Source' }],
-                  configuration: {
-                    RepositoryName: 'infra',
-                    BranchName: 'main',
-                    PollForSourceChanges: 'false',
-                  },
-                },
-              ],
-            },
-            {
-              name: 'Checks',
-              actions: [
-                {
-                  name: 'plan',
-                  actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
-                  inputArtifacts: [{ name: 'Source' }],
-                  configuration: { ProjectName: `tfpf-${env}-plan` },
-                },
-              ],
-            },
-          ],
-        },
-      }),
-    );
-  }
+  for (const env of DEPLOYED) await createPipeline({ codepipeline, pipelineRole: role }, env);
 
   // Release ledger table, as the construct creates it.
   await dynamodb.send(
@@ -213,16 +243,18 @@ async function createWorld(): Promise<World> {
     handle,
     moto: cfg,
     codepipeline,
+    pipelineRole: role,
     dynamodb,
     sent,
     notificationsQueue: notifications.url,
     eventsQueue: tfpfEvents.url,
-    failNext: (client, command, name, count = 1) =>
-      failures.push({ client, command, name, remaining: count }),
+    failNext: (client, command, name, count = 1, when) =>
+      failures.push({ client, command, name, remaining: count, when }),
     clearFailures: () => failures.splice(0),
     advance: (seconds) => {
       nowMs += seconds * 1000;
     },
+    nowSeconds: () => Math.floor(nowMs / 1000),
   };
 }
 
@@ -267,12 +299,9 @@ function starts(): StartPipelineExecutionInput[] {
 
 /** Release events (detail-type + detail) put on the default bus; waits (bounded) for `expected` of them. */
 async function releaseEvents(expected: number): Promise<{ type: string; detail: Record<string, unknown> }[]> {
-  const bodies = await receiveUntil(
-    world.moto,
-    world.eventsQueue,
-    (all) => all.length >= expected,
-    expected === 0 ? 3 : 20,
-  );
+  const bodies = await receiveUntil(world.moto, world.eventsQueue, (all) => all.length >= expected, {
+    settleMs: expected === 0 ? 600 : 300,
+  });
   return bodies.map((b) => {
     const event = JSON.parse(b) as { 'detail-type': string; source: string; detail: Record<string, unknown> };
     expect(event.source).toBe('tfpf');
@@ -282,12 +311,9 @@ async function releaseEvents(expected: number): Promise<{ type: string; detail: 
 
 /** SNS notifications on the failure topic; waits (bounded) for `expected` of them. */
 async function notifications(expected: number): Promise<{ subject: string; message: string }[]> {
-  const bodies = await receiveUntil(
-    world.moto,
-    world.notificationsQueue,
-    (all) => all.length >= expected,
-    expected === 0 ? 3 : 20,
-  );
+  const bodies = await receiveUntil(world.moto, world.notificationsQueue, (all) => all.length >= expected, {
+    settleMs: expected === 0 ? 600 : 300,
+  });
   return bodies.map((b) => {
     const envelope = JSON.parse(b) as { Subject: string; Message: string };
     return { subject: envelope.Subject, message: envelope.Message };
@@ -301,6 +327,25 @@ async function ledgerItem(event: Record<string, unknown>): Promise<Record<string
     new GetItemCommand({ TableName: 'ledger', Key: { pk: { S: ledgerKey(read) } } }),
   );
   return Item;
+}
+
+/**
+ * What DynamoDB's TTL does (moto does not run it): deletes every ledger item whose `expiresAt` has passed on the
+ * ledger clock. Returns the number of items deleted.
+ */
+async function expireLedger(): Promise<number> {
+  const { Items = [] } = await world.dynamodb.send(
+    new ScanCommand({ TableName: 'ledger', ConsistentRead: true }),
+  );
+  let deleted = 0;
+  for (const item of Items) {
+    const expiresAt = item.expiresAt?.N;
+    if (expiresAt !== undefined && Number(expiresAt) <= world.nowSeconds()) {
+      await world.dynamodb.send(new DeleteItemCommand({ TableName: 'ledger', Key: { pk: item.pk! } }));
+      deleted += 1;
+    }
+  }
+  return deleted;
 }
 
 // ---- releases -----------------------------------------------------------------------------------------------------
@@ -452,9 +497,15 @@ describe('idempotency (moto DynamoDB ledger with conditional writes)', () => {
 });
 
 // ---- rejections ---------------------------------------------------------------------------------------------------
-async function expectRejected(event: Record<string, unknown>, code: string, reason: RegExp): Promise<void> {
+/** The handler rejects `event` with `code`, starts nothing, and tells the tagger once (SNS + event). */
+async function expectRejected(
+  event: Record<string, unknown>,
+  code: string,
+  reason: RegExp,
+  executionsBefore = 0,
+): Promise<void> {
   await expect(world.handle(event)).resolves.toMatchObject({ status: 'rejected', code });
-  expect(await allExecutions()).toBe(0);
+  expect(await allExecutions()).toBe(executionsBefore);
   const detail = (event as { detail: { referenceName: string; commitId?: string } }).detail;
   const [note, ...moreNotes] = await notifications(1);
   expect(moreNotes).toHaveLength(0);
@@ -514,6 +565,30 @@ describe('rejections notify the failure topic and put a "Release Rejected" event
     await expectRejected(referenceEvent({ commitId: OTHER_COMMIT }), 'not-on-main', /is not on main/);
   });
 
+  test('a commit whose ancestry cannot be confirmed within the bound: refused, never started (CodeCommit mocked)', async () => {
+    // GetMergeOptions cannot compare; main's history is longer than the walk reads and COMMIT is beyond it.
+    const ids = Array.from(
+      { length: ANCESTRY_WALK_MAX_COMMITS + 1 },
+      (_, i) => `c${i.toString(16).padStart(39, '0')}`,
+    );
+    const history = new Map(ids.map((id, i) => [id, [ids[i + 1] ?? COMMIT]]));
+    history.set(COMMIT, []);
+    codecommitMock.reset();
+    fakeCodeCommit(codecommitMock, { head: ids[0], history });
+    codecommitMock
+      .on(GetMergeOptionsCommand)
+      .rejects(
+        Object.assign(new Error('too divergent'), { name: 'TipsDivergenceExceededException', $metadata: {} }),
+      );
+    await expectRejected(
+      referenceEvent(),
+      'ancestry-unknown',
+      new RegExp(
+        `could not confirm that commit ${COMMIT} is on main: not among the ${ANCESTRY_WALK_MAX_COMMITS} most recent commits read`,
+      ),
+    );
+  });
+
   test('an id that is not a commit (e.g. an annotated tag object; CodeCommit mocked)', async () => {
     await expectRejected(
       referenceEvent({ commitId: '7'.repeat(40) }),
@@ -543,7 +618,7 @@ describe('rejections notify the failure topic and put a "Release Rejected" event
     ).resolves.toMatchObject({
       status: 'rejected',
       code: 'reused-tag',
-      reason: expect.stringContaining(`was already released from commit ${COMMIT}`),
+      reason: expect.stringContaining(`was already pushed on commit ${COMMIT}`),
     });
     expect(await executions('dev')).toHaveLength(1);
     // Pushed again on the same commit: the same release, already handled.
@@ -569,6 +644,92 @@ describe('rejections notify the failure topic and put a "Release Rejected" event
   });
 });
 
+describe('a released tag is remembered for good (tag-name item without expiry; TTL simulated on moto)', () => {
+  const TAG = 'dev_us-east-1/risk/3.1';
+  const DAY = 86400;
+
+  /** Releases TAG, deletes it, lets the event items expire (31 days, TTL applied). */
+  async function releaseDeleteAndExpire(): Promise<string> {
+    const first = await world.handle(referenceEvent({ name: TAG }));
+    expect(first.status).toBe('started');
+    await world.handle(referenceEvent({ name: TAG, event: 'referenceDeleted' }));
+    await receive(world.moto, world.eventsQueue); // the first release's "Release Started"
+    world.advance(31 * DAY);
+    expect(await expireLedger()).toBe(1); // the event item went; the tag-name item has no expiry and stays
+    const { Item } = await world.dynamodb.send(
+      new GetItemCommand({ TableName: 'ledger', Key: { pk: { S: tagNameKey(TAG) } } }),
+    );
+    expect(Item).toMatchObject({ state: { S: 'started' }, commit: { S: COMMIT } });
+    expect(Item!.expiresAt).toBeUndefined();
+    return (first as { executionId: string }).executionId;
+  }
+
+  // Catches: a tag-name item that expires with the event items, a handler that never marks the name started, and
+  // a reservation that accepts any same-commit push (the re-push would start a second execution).
+  test('re-pushed on the same commit after the ledger expiry (a stale clone’s git push --tags): refused, tagger told', async () => {
+    const executionId = await releaseDeleteAndExpire();
+    await expectRejected(
+      referenceEvent({ name: TAG }),
+      'already-released',
+      new RegExp(
+        `tag ${TAG} was already released from commit ${COMMIT} on 2026-11-20T10:00:00.000Z \\(execution ${executionId}\\)`,
+      ),
+      1,
+    );
+  });
+
+  test('re-pushed on another commit after the ledger expiry: refused as a reused tag, tagger told', async () => {
+    await releaseDeleteAndExpire();
+    await expectRejected(
+      referenceEvent({ name: TAG, commitId: MAIN_HEAD }),
+      'reused-tag',
+      new RegExp(`tag ${TAG} was already pushed on commit ${COMMIT}; release tags are immutable`),
+      1,
+    );
+  });
+
+  test('within the retention the same re-push is a duplicate: nothing starts, nobody is told twice', async () => {
+    await world.handle(referenceEvent({ name: TAG }));
+    await world.handle(referenceEvent({ name: TAG, event: 'referenceDeleted' }));
+    world.advance(29 * DAY);
+    expect(await expireLedger()).toBe(0);
+    await expect(world.handle(referenceEvent({ name: TAG }))).resolves.toMatchObject({ status: 'duplicate' });
+    expect(await executions('dev')).toHaveLength(1);
+  });
+
+  test('a name whose release never started (pipeline not deployed) releases later from the same commit', async () => {
+    const tag = 'staging_eu-central-1/risk/1.0';
+    await expect(world.handle(referenceEvent({ name: tag }))).resolves.toMatchObject({
+      code: 'pipeline-not-found',
+    });
+    world.advance(31 * DAY);
+    await expireLedger();
+    await createPipeline(world, 'staging');
+    await expect(world.handle(referenceEvent({ name: tag }))).resolves.toMatchObject({ status: 'started' });
+  });
+
+  // Catches: a resume path that announces the start but leaves the tag name reserved (re-pushable).
+  test('a crash after the start, before the name was spent: the resumed invocation spends it', async () => {
+    const isTagItem = (input: Record<string, unknown>): boolean =>
+      (input.Key as { pk?: { S?: string } } | undefined)?.pk?.S === tagNameKey(TAG);
+    world.failNext('dynamodb', 'UpdateItemCommand', 'InternalServerError', Infinity, isTagItem);
+    await expect(world.handle(referenceEvent({ name: TAG }))).rejects.toThrow(/InternalServerError/);
+    world.clearFailures();
+    world.advance(PENDING_TIMEOUT_SECONDS + 1);
+    await expect(world.handle(referenceEvent({ name: TAG }))).resolves.toMatchObject({ status: 'started' });
+    expect(starts()).toHaveLength(1);
+    await world.handle(referenceEvent({ name: TAG, event: 'referenceDeleted' }));
+    world.advance(31 * DAY);
+    await expireLedger();
+    await receive(world.moto, world.eventsQueue);
+    await expect(world.handle(referenceEvent({ name: TAG }))).resolves.toMatchObject({
+      status: 'rejected',
+      code: 'already-released',
+    });
+    expect(starts()).toHaveLength(1);
+  });
+});
+
 describe('AWS errors are retried, not turned into rejections', () => {
   test('a throttled StartPipelineExecution is retried by the SDK and starts once', async () => {
     world.failNext('codepipeline', 'StartPipelineExecutionCommand', 'ThrottlingException', 2);
@@ -579,7 +740,7 @@ describe('AWS errors are retried, not turned into rejections', () => {
 
   test('throttling beyond the SDK retries fails the invocation; the Lambda retry then starts exactly once', async () => {
     codecommitMock
-      .on(GetMergeOptionsCommand)
+      .on(GetBranchCommand)
       .rejectsOnce(
         Object.assign(new Error('Rate exceeded'), {
           name: 'ThrottlingException',
@@ -587,9 +748,7 @@ describe('AWS errors are retried, not turned into rejections', () => {
           $metadata: {},
         }),
       )
-      .callsFake((input: { sourceCommitSpecifier: string }) => ({
-        baseCommitId: input.sourceCommitSpecifier,
-      }));
+      .resolves({ branch: { branchName: 'main', commitId: MAIN_HEAD } });
     const event = referenceEvent();
     await expect(world.handle(event)).rejects.toThrow('Rate exceeded');
     expect(await allExecutions()).toBe(0);

@@ -4,6 +4,14 @@ import { Validations } from 'aws-cdk-lib';
 import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { toCdkEventPattern } from '../../src/trigger/release-trigger';
+import {
+  keyPolicies,
+  keyPolicyProblems,
+  keyStatement,
+  resolved,
+  widened,
+  type KeyStatement,
+} from '../support/key-policy';
 import { triggerStack, type TriggerStack } from './test-stack';
 
 /** One synthesis for the file (bundling the handler takes a few seconds). */
@@ -22,6 +30,16 @@ function policyStatements(): Record<string, unknown>[] {
     (p) =>
       (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties
         .PolicyDocument.Statement,
+  );
+}
+
+/** Statements that allow a wildcard resource (`"*"` alone or in a list) or an action with `*`. */
+function wildcardGrants(statements: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+  return statements.filter(
+    (s) =>
+      list(s.Resource).some((r) => r === '*') ||
+      list(s.Action).some((a) => typeof a === 'string' && a.includes('*')),
   );
 }
 
@@ -142,7 +160,12 @@ describe('least privilege', () => {
 
   test('reads only the infra repository', () => {
     expect(statement('ReadInfraRepository')).toMatchObject({
-      Action: ['codecommit:GetCommit', 'codecommit:GetBranch', 'codecommit:GetMergeOptions'],
+      Action: [
+        'codecommit:GetCommit',
+        'codecommit:GetBranch',
+        'codecommit:GetMergeOptions',
+        'codecommit:BatchGetCommits',
+      ],
       Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Repo/), 'Arn'] },
     });
   });
@@ -180,11 +203,22 @@ describe('least privilege', () => {
     });
   });
 
+  // Catches: `Resource: "*"` and `Resource: ["*"]` (the old check compared the JSON text with "*" only).
   test('no statement of the handler role grants a wildcard resource or action', () => {
-    for (const s of policyStatements()) {
-      expect(JSON.stringify(s.Resource)).not.toBe('"*"');
-      expect(JSON.stringify(s.Action)).not.toContain('*');
-    }
+    expect(wildcardGrants(policyStatements())).toEqual([]);
+  });
+
+  test('NEGATIVE: the wildcard guard catches "*", ["*"], an ARN list with "*" and a wildcard action', () => {
+    const base = { Effect: 'Allow', Action: 'sns:Publish' };
+    expect(wildcardGrants([{ ...base, Resource: '*' }])).toHaveLength(1);
+    expect(wildcardGrants([{ ...base, Resource: ['*'] }])).toHaveLength(1);
+    expect(
+      wildcardGrants([{ ...base, Resource: ['arn:aws:sns:eu-central-1:123456789012:t', '*'] }]),
+    ).toHaveLength(1);
+    expect(
+      wildcardGrants([{ ...base, Action: ['sns:*'], Resource: 'arn:aws:sns:eu-central-1:123456789012:t' }]),
+    ).toHaveLength(1);
+    expect(wildcardGrants([{ ...base, Resource: 'arn:aws:sns:eu-central-1:123456789012:t' }])).toEqual([]);
   });
 
   test('the role has no managed policies (logs are granted on its own log group only)', () => {
@@ -234,20 +268,91 @@ describe('dead-letter queue, ledger and key', () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
   });
+});
 
-  test('EventBridge may use the key only for rules of this account and region (DLQ delivery)', () => {
-    template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Sid: 'ReleaseTriggerDeadLetters',
-            Principal: { Service: 'events.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-            Condition: { ArnLike: { 'aws:SourceArn': Match.anyValue() } },
-          }),
-        ]),
+describe('key policy: exact conditions (account 123456789012, region eu-central-1, rule names)', () => {
+  const KEY_STATEMENTS: Record<string, KeyStatement> = {
+    ReleaseTriggerDeadLetters: {
+      Sid: 'ReleaseTriggerDeadLetters',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: '*',
+      Condition: {
+        ArnEquals: {
+          'aws:SourceArn': [
+            'arn:aws:events:eu-central-1:123456789012:rule/tfpf-release-tag-created',
+            'arn:aws:events:eu-central-1:123456789012:rule/tfpf-release-tag-moved',
+          ],
+        },
       },
-    });
+    },
+    ReleaseTriggerLogs: {
+      Sid: 'ReleaseTriggerLogs',
+      Effect: 'Allow',
+      Principal: { Service: 'logs.eu-central-1.amazonaws.com' },
+      Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      Resource: '*',
+      Condition: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-central-1:123456789012:log-group:*',
+        },
+      },
+    },
+    ReleaseTriggerAlarms: {
+      Sid: 'ReleaseTriggerAlarms',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+    },
+  };
+
+  // Catches: widening the events statement to rule/* (of this or any account), dropping a condition, another
+  // account or region in any of them.
+  test.each(Object.keys(KEY_STATEMENTS))('%s is exactly as expected', (sid) => {
+    expect(resolved(keyStatement(template, sid))).toEqual(KEY_STATEMENTS[sid]);
+  });
+
+  test('the rules that may use the key are the release rules, by name', () => {
+    const names = Object.values(template.findResources('AWS::Events::Rule')).map(
+      (r) => (r as { Properties: { Name: string } }).Properties.Name,
+    );
+    expect(names.sort()).toEqual(['tfpf-release-tag-created', 'tfpf-release-tag-moved']);
+  });
+
+  test('the key has no other statement (the account root, and the three above)', () => {
+    const [statements, ...others] = Object.values(keyPolicies(template));
+    expect(others).toHaveLength(0);
+    expect(statements!.map((s) => s.Sid ?? 'root').sort()).toEqual([
+      'ReleaseTriggerAlarms',
+      'ReleaseTriggerDeadLetters',
+      'ReleaseTriggerLogs',
+      'root',
+    ]);
+    expect(keyPolicyProblems(statements!, { account: '123456789012', region: 'eu-central-1' })).toEqual([]);
+  });
+
+  // The negative case of each statement: the confinement check refuses every widened copy.
+  test.each(Object.keys(KEY_STATEMENTS))('NEGATIVE: every widening of %s is refused', (sid) => {
+    const variants = widened(resolved(keyStatement(template, sid)) as KeyStatement);
+    expect(variants.length).toBeGreaterThanOrEqual(4);
+    for (const { how, statement: variant } of variants) {
+      expect({
+        how,
+        problems: keyPolicyProblems([variant], { account: '123456789012', region: 'eu-central-1' }),
+      }).toEqual({ how, problems: expect.arrayContaining([expect.any(String)]) });
+      expect(resolved(variant)).not.toEqual(KEY_STATEMENTS[sid]);
+    }
+  });
+
+  test('NEGATIVE: the events statement of any rule of the account (rule/*) is not the exact one', () => {
+    const anyRule = structuredClone(KEY_STATEMENTS.ReleaseTriggerDeadLetters!) as Record<string, unknown>;
+    anyRule.Condition = {
+      ArnLike: { 'aws:SourceArn': 'arn:aws:events:eu-central-1:123456789012:rule/*' },
+    };
+    expect(resolved(keyStatement(template, 'ReleaseTriggerDeadLetters'))).not.toEqual(anyRule);
   });
 });
 
