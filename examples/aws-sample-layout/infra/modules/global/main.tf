@@ -1,3 +1,13 @@
+terraform {
+  required_version = ">= 1.5.0"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 6.0"
+    }
+  }
+}
+
 variable "env" {
   type = string
 }
@@ -6,8 +16,6 @@ variable "team" {
   type = string
 }
 
-data "aws_caller_identity" "current" {}
-
 resource "aws_iam_role" "deployer" {
   name = "${var.team}-${var.env}-deployer"
   assume_role_policy = jsonencode({
@@ -15,7 +23,7 @@ resource "aws_iam_role" "deployer" {
     Statement = [{
       Effect    = "Allow"
       Action    = "sts:AssumeRole"
-      Principal = { AWS = "arn:aws:iam::${data.aws_caller_identity.current.account_id}:root" }
+      Principal = { Service = "ec2.amazonaws.com" }
     }]
   })
   tags = {

@@ -1,3 +1,13 @@
+terraform {
+  required_version = ">= 1.5.0"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 6.0"
+    }
+  }
+}
+
 variable "env" {
   type = string
 }
@@ -14,10 +24,11 @@ variable "cidr" {
   type = string
 }
 
+# Flow logs are outside this example (no log destination).
+#tfsec:ignore:aws-ec2-require-vpc-flow-logs-for-all-vpcs
 resource "aws_vpc" "main" {
   #checkov:skip=CKV2_AWS_11:flow logs are outside this example (no log destination)
   #checkov:skip=CKV2_AWS_12:the default security group is never used
-  #tfsec:ignore:aws-ec2-require-vpc-flow-logs-for-all-vpcs
   cidr_block = var.cidr
   tags = {
     Name = "${var.team}-${var.env}-${var.region}"
