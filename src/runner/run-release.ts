@@ -516,7 +516,9 @@ export async function runRelease(request: RunRequest, io: CliIo): Promise<RunRes
     }),
   );
   if (approval === 'waiting') {
-    io.out(`Approval needed: nothing was applied. To apply exactly this plan:`);
+    io.out(
+      `Approval needed: nothing was applied. To apply exactly this plan (digest sha256:${record.planDigest ?? 'none'}):`,
+    );
     io.out(
       `  npx tfpf run --resume ${record.runId} --approve${request.dataDir ? ` --data-dir ${request.dataDir}` : ''}`,
     );

@@ -88,6 +88,7 @@ describe('a plan swapped after approval', () => {
     const a = await release('dev_ap-southeast-1/research/1.0', fixture('plan-changes'));
     const digest = a.result.planExports?.PLAN_DIGEST as string;
     expect(actionLog(a.result, 'plan')).toContain(`plan artifact digest: sha256:${digest}`);
+    expect(a.io.text()).toContain(`To apply exactly this plan (digest sha256:${digest}):`);
     const applied = await release('', '', { resume: a.result.runId, approve: true });
     expect(actionStatus(applied.result).apply).toBe('SUCCEEDED');
     expect(actionLog(applied.result, 'apply')).toContain(`plan artifact verified: sha256:${digest}`);
