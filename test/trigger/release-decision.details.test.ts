@@ -86,6 +86,10 @@ describe('decide: exact reasons', () => {
     expect(decide(event, config)).toEqual({ action: 'ignore', reason });
   });
 
+  test('a non-event is ignored with the reason it is not one', () => {
+    expect(decide('x', config)).toEqual({ action: 'ignore', reason: 'not an EventBridge event object' });
+  });
+
   test('an unknown reference event is ignored', () => {
     const event = referenceEvent() as { detail: Record<string, unknown> };
     expect(decide({ ...event, detail: { ...event.detail, event: 'referenceMoved' } }, config)).toEqual({
