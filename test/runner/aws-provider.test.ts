@@ -7,7 +7,6 @@ import { projectRoot } from '../../src/local/project-paths';
 import { MotoAws } from '../../src/runner';
 import { actionLog, actionStatus, defaultConfig, fixture, run, tempDir } from './harness';
 
-// Run with `npm run test:aws-provider` (installs the provider first; see jest.config.js).
 // The AWS provider (6.47.1, built by scripts/install-tools into the local filesystem mirror) through the same
 // credential chain as CodeBuild: the backend on the build's own (tooling) identity, the providers on the workload
 // role of the action, assumed through moto's STS. moto keeps one set of resources per account, so where a resource
