@@ -23,13 +23,27 @@ let moto: MotoServer;
 let aws: MotoAws;
 let dataDir: string;
 
+// Nothing may leave 127.0.0.1: every proxy variable points at a closed port on loopback, so any tool of any
+// action (Terraform, the provider, the credential process, the scanners) that tried another host would fail.
+const CLOSED_PROXY = 'http://127.0.0.1:9';
+const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'];
+const savedProxies = Object.fromEntries(
+  [...PROXY_VARIABLES, 'NO_PROXY', 'no_proxy'].map((n) => [n, process.env[n]]),
+);
+
 beforeAll(async () => {
+  for (const name of PROXY_VARIABLES) process.env[name] = CLOSED_PROXY;
+  process.env.NO_PROXY = process.env.no_proxy = '127.0.0.1,localhost';
   moto = await startMotoServer();
   aws = new MotoAws(moto.endpoint, 'us-east-1');
   dataDir = tempDir('tfpf-aws-');
 });
 
 afterAll(async () => {
+  for (const [name, value] of Object.entries(savedProxies)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
   await moto?.stop();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
@@ -81,6 +95,15 @@ function release(tag: string, repo: string, configDir?: string) {
 function summary(runDir: string): { counts: Record<string, number>; flags: string[]; has_changes: boolean } {
   return JSON.parse(fs.readFileSync(path.join(runDir, 'plan', 'artifacts', 'summary.json'), 'utf8'));
 }
+
+test('the proxy settings are in force: a request to another host fails at the closed proxy', () => {
+  const probe =
+    'import urllib.request\ntry:\n    urllib.request.urlopen("https://sts.amazonaws.com/", timeout=5)\nexcept OSError as e:\n    print("refused:", e)';
+  // The environment the builds get (machineEnvironment passes the proxy variables through), given explicitly.
+  expect(execFileSync('python3', ['-c', probe], { encoding: 'utf8', env: { ...process.env } })).toMatch(
+    /^refused: .*(Connection refused|Errno 111)/,
+  );
+});
 
 describe('regional/ + global/ layout with the AWS provider', () => {
   test('a regional release creates the VPC, subnets and security group in the team account, state in the tooling account', async () => {
