@@ -1,5 +1,13 @@
-import type { FactoryModel } from './model';
+import type { EnvironmentModel, FactoryModel } from './model';
 import type { ScannerName } from './schema';
+
+/** `team=account` pairs of an environment, sorted by team (code-unit order): the projects' TEAM_ACCOUNTS. */
+export function teamAccounts(environment: EnvironmentModel): string {
+  return Object.entries(environment.teams)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([team, { account }]) => `${team}=${account}`)
+    .join(' ');
+}
 
 /** Scanners with factory-owned skips, in the order their variables are written. */
 const SKIP_VARIABLES: Readonly<Record<ScannerName, string>> = {

@@ -36,7 +36,6 @@ export { StateStore, type StateStoreProps } from './state-store';
 export {
   SCANNERS,
   staticBuildEnvironment,
-  teamAccounts,
   TerraformProjects,
   type ScannerCompute,
   type TerraformProjectsProps,

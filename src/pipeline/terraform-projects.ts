@@ -10,7 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { stringify } from 'yaml';
 import { Construct } from 'constructs';
-import { configBuildEnvironment } from '../config/build-environment';
+import { configBuildEnvironment, teamAccounts } from '../config/build-environment';
 import { findEnvironment, type EnvironmentModel, type FactoryModel } from '../config/model';
 import type { ComputeKind } from '../config/schema';
 import { applyProjectRoleName, applyRoleName, planProjectRoleName, planRoleName } from '../naming/roles';
@@ -111,14 +111,6 @@ export function staticBuildEnvironment(
     // The release's TEAM/TARGET_ACCOUNT must be one of these pairs (checked again in every Terraform build).
     TEAM_ACCOUNTS: teamAccounts(model),
   };
-}
-
-/** `research=111111111111 risk=222222222222`: the environment's teams and accounts, sorted by team. */
-export function teamAccounts(environment: EnvironmentModel): string {
-  return Object.entries(environment.teams)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([team, { account }]) => `${team}=${account}`)
-    .join(' ');
 }
 
 /** Distinct workload accounts of an environment's teams, sorted. */

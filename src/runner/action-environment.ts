@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FactoryModel } from '../config';
-import { configBuildEnvironment } from '../config/build-environment';
+import { findEnvironment, type FactoryModel } from '../config';
+import { configBuildEnvironment, teamAccounts } from '../config/build-environment';
 import { applyRoleName, planRoleName } from '../naming/roles';
 import type { Release } from '../tag';
 import type { LocalToolchain } from './local-tools';
@@ -46,6 +46,7 @@ export function projectEnvironment(
   state: { readonly bucket: string; readonly region: string; readonly locking: LocalLocking },
 ): Record<string, string> {
   const { factory } = config;
+  const environment = findEnvironment(config, release.environment);
   return {
     STATE_BUCKET: state.bucket,
     STATE_REGION: state.region,
@@ -60,19 +61,9 @@ export function projectEnvironment(
     ...configBuildEnvironment(factory),
     PLAN_ROLE_NAME: planRoleName(release.environment),
     APPLY_ROLE_NAME: applyRoleName(release.environment),
-    TEAM_ACCOUNTS: teamAccounts(config, release.environment),
+    TEAM_ACCOUNTS: environment === undefined ? '' : teamAccounts(environment),
     AWS_PARTITION: 'aws',
   };
-}
-
-/** `team=account` pairs of an environment, sorted by team (the projects' TEAM_ACCOUNTS). */
-export function teamAccounts(config: FactoryModel, environment: string): string {
-  const env = config.environments.find((e) => e.environment === environment);
-  if (env === undefined) return '';
-  return Object.entries(env.teams)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([team, t]) => `${team}=${t.account}`)
-    .join(' ');
 }
 
 /** Variables of this machine that the builds keep (tools on PATH, locale, certificates, proxies). */
