@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './config-error';
 import type { EnvironmentModel, FactoryModel } from './model';
 import { environmentSchema, factorySchema, type EnvironmentConfig, type FactoryConfig } from './schema';
+import { checkPromotions, type ParsedEnvironment } from './promotion-checks';
 import { allowedKeysAt, formatFieldPath } from './schema-paths';
 import { didYouMean } from './suggest';
 import { YamlSource } from './yaml-source';
@@ -165,6 +166,7 @@ export function buildModel(dir: string, shownDir: string, files: readonly Config
 
   const environments: EnvironmentModel[] = [];
   const seen = new Map<string, string>();
+  const parsed: ParsedEnvironment[] = [];
   for (const file of files) {
     if (file.name === FACTORY_FILE || file.name === 'factory.yml') continue;
     const shown = show(file.name);
@@ -185,6 +187,7 @@ export function buildModel(dir: string, shownDir: string, files: readonly Config
       continue;
     }
     seen.set(env.environment, shown);
+    parsed.push({ config: env, source });
     if (fileProblems.length > 0) continue;
     const { $schema: _schema, protected: explicitProtected, ...rest } = env;
     environments.push({
@@ -193,6 +196,8 @@ export function buildModel(dir: string, shownDir: string, files: readonly Config
       file: shown,
     });
   }
+
+  problems.push(...checkPromotions(parsed));
 
   if (files.filter((f) => f.name !== FACTORY_FILE && f.name !== 'factory.yml').length === 0) {
     problems.push({

@@ -177,6 +177,14 @@ export const approvalSchema = z.strictObject({
     .describe('Minutes an approval waits before it fails. Default: 10080 (7 days).'),
 });
 
+export const promotionSchema = z
+  .strictObject({
+    from: nameSchema.describe(
+      'Source environment: a release tag of this environment starts only when its commit is the last one applied there for the same team and scope.',
+    ),
+  })
+  .describe('Promotion gate: releases here must have been applied in another environment first.');
+
 export const environmentSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -202,6 +210,7 @@ export const environmentSchema = z
     protected: booleanSchema('refuse this environment without required approval')
       .optional()
       .describe('Require approval here. Default: true when listed in factory protectedEnvironments.'),
+    promotion: promotionSchema.optional(),
   })
   .describe('One environment (pipelines/<env>.yaml).');
 
@@ -209,4 +218,5 @@ export type FactoryConfig = z.output<typeof factorySchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type ToolsConfig = z.output<typeof toolsSchema>;
 export type ComputeConfig = z.output<typeof computeSchema>;
+export type PromotionConfig = z.output<typeof promotionSchema>;
 export type TeamConfig = z.output<typeof teamSchema>;

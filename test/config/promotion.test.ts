@@ -1,0 +1,94 @@
+import { ConfigError } from '../../src/config';
+import { modelWith, shippedConfigFiles } from '../support/config-files';
+
+const shipped = shippedConfigFiles();
+const staging = shipped.get('staging.yaml') as string;
+const qa = shipped.get('qa.yaml') as string;
+const prod = shipped.get('prod.yaml') as string;
+
+/** The problem lines of a rejected configuration. */
+function problemsOf(changes: Record<string, string | null>): string[] {
+  try {
+    modelWith(changes);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map((p) => `${p.file}: ${p.field}: ${p.message}`);
+    throw error;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('promotion.from', () => {
+  test('GIVEN the shipped config THEN prod promotes from staging and no other environment promotes', () => {
+    const model = modelWith();
+    const promotions = Object.fromEntries(model.environments.map((e) => [e.environment, e.promotion?.from]));
+    expect(promotions).toEqual({ dev: undefined, qa: undefined, staging: undefined, prod: 'staging' });
+  });
+
+  test('GIVEN a chain dev → qa → staging → prod THEN it is valid', () => {
+    const model = modelWith({
+      'qa.yaml': `${qa}promotion: { from: dev }\n`,
+      'staging.yaml': `${staging}promotion: { from: qa }\n`,
+    });
+    expect(model.environments.find((e) => e.environment === 'staging')?.promotion).toEqual({ from: 'qa' });
+  });
+
+  test('an unknown source environment is refused with a suggestion and the known names', () => {
+    expect(problemsOf({ 'prod.yaml': prod.replace('from: staging', 'from: stagin') })).toEqual([
+      'pipelines/prod.yaml: promotion.from: "stagin" is not a configured environment (did you mean "staging"?); environments: dev, prod, qa, staging',
+    ]);
+  });
+
+  test('the environment itself is refused', () => {
+    expect(problemsOf({ 'prod.yaml': prod.replace('from: staging', 'from: prod') })).toEqual([
+      'pipelines/prod.yaml: promotion.from: "prod" is this environment itself: promote from another environment',
+    ]);
+  });
+
+  test('a circular chain is refused in every file of the cycle', () => {
+    expect(problemsOf({ 'staging.yaml': `${staging}promotion: { from: prod }\n` })).toEqual([
+      'pipelines/prod.yaml: promotion.from: the promotion chain is circular (prod → staging → prod): one environment of it must release without promotion',
+      'pipelines/staging.yaml: promotion.from: the promotion chain is circular (staging → prod → staging): one environment of it must release without promotion',
+    ]);
+  });
+
+  test('a region the source lacks is refused at the region', () => {
+    const changes = {
+      'staging.yaml': staging.replace(
+        'regions: [us-east-1, eu-central-1, ap-southeast-1]',
+        'regions: [us-east-1, eu-central-1]',
+      ),
+    };
+    expect(problemsOf(changes)).toEqual([
+      'pipelines/prod.yaml: regions[2]: "ap-southeast-1" is not a region of staging (pipelines/staging.yaml), which promotion.from names: no ap-southeast-1 release could ever be promoted (add it to staging or remove it here)',
+    ]);
+  });
+
+  test('a team the source lacks is refused at the team', () => {
+    const changes = { 'staging.yaml': staging.replace(/ {2}risk: .*\n/, '') };
+    expect(problemsOf(changes)).toEqual([
+      'pipelines/prod.yaml: teams.risk: team "risk" is not in staging (pipelines/staging.yaml), which promotion.from names: no release of risk could ever be promoted (add the team to staging or remove it here)',
+    ]);
+  });
+
+  test('the source may have more regions and teams than the target', () => {
+    const model = modelWith({
+      'prod.yaml': prod.replace(
+        'regions: [us-east-1, eu-central-1, ap-southeast-1]',
+        'regions: [eu-central-1]',
+      ),
+    });
+    expect(model.environments.find((e) => e.environment === 'prod')?.regions).toEqual(['eu-central-1']);
+  });
+
+  test('unknown keys under promotion are refused', () => {
+    expect(problemsOf({ 'prod.yaml': prod.replace('from: staging', 'from: staging\n  form: qa') })).toEqual([
+      'pipelines/prod.yaml: promotion.form: unknown key (did you mean "from"?); allowed here: from',
+    ]);
+  });
+
+  test('a source that is not a name is refused by the schema', () => {
+    expect(problemsOf({ 'prod.yaml': prod.replace('from: staging', 'from: Staging') })).toEqual([
+      'pipelines/prod.yaml: promotion.from: "Staging" is not a valid name: use 1-31 characters, lowercase letters, digits and "-", starting with a letter',
+    ]);
+  });
+});
