@@ -15,6 +15,7 @@ import { build } from 'esbuild';
 import { loadConfig, type FactoryModel } from '../src/config';
 import { CONFIG_DEFINE } from '../src/trigger/handler-environment';
 import { createReleaseHandler } from '../src/trigger/release-handler';
+import { DeploymentStore } from '../src/deployment/deployment-store';
 import { ReleaseLedger } from '../src/trigger/release-ledger';
 import { toTriggerConfig } from '../src/trigger/trigger-config';
 
@@ -105,6 +106,10 @@ async function main(): Promise<void> {
     ledger: new ReleaseLedger(
       stub<DynamoDBClient>(() => ({})),
       { tableName: 'bench', pendingTimeoutSeconds: 60, retentionDays: 30 },
+    ),
+    deployments: new DeploymentStore(
+      stub<DynamoDBClient>(() => ({})),
+      'bench',
     ),
     failureTopicArn: 'arn:aws:sns:eu-central-1:123456789012:failures',
     log: () => undefined,

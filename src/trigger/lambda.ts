@@ -3,6 +3,7 @@ import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { DeploymentStore } from '../deployment/deployment-store';
 import { ENV } from './handler-environment';
 import { createReleaseHandler, type ReleaseHandler, type ReleaseOutcome } from './release-handler';
 import { ReleaseLedger } from './release-ledger';
@@ -29,6 +30,7 @@ let cached: ReleaseHandler | undefined;
 function handlerForContainer(): ReleaseHandler {
   if (cached !== undefined) return cached;
   const dynamodb = new DynamoDBClient({});
+  const tableName = required(ENV.table);
   cached = createReleaseHandler({
     config: toFactoryModel(embeddedConfig()),
     codecommit: new CodeCommitClient({}),
@@ -36,10 +38,11 @@ function handlerForContainer(): ReleaseHandler {
     sns: new SNSClient({}),
     events: new EventBridgeClient({}),
     ledger: new ReleaseLedger(dynamodb, {
-      tableName: required(ENV.table),
+      tableName,
       pendingTimeoutSeconds: Number(process.env[ENV.pendingTimeoutSeconds] ?? '60'),
       retentionDays: Number(process.env[ENV.ledgerDays] ?? '30'),
     }),
+    deployments: new DeploymentStore(dynamodb, tableName),
     failureTopicArn: required(ENV.topicArn),
   });
   return cached;

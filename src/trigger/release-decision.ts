@@ -34,7 +34,8 @@ export type RejectionCode =
   | 'no-main-branch'
   | 'not-on-main'
   | 'ancestry-unknown'
-  | 'pipeline-not-found';
+  | 'pipeline-not-found'
+  | 'not-promoted';
 
 export interface Rejection {
   readonly code: RejectionCode;

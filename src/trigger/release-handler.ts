@@ -2,7 +2,9 @@ import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { StartPipelineExecutionCommand, type CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { FactoryModel } from '../config/model';
+import { findEnvironment, type FactoryModel } from '../config/model';
+import type { DeploymentStore } from '../deployment/deployment-store';
+import { checkPromotion, promotedFromText, type PromotionCheck } from '../deployment/promotion-gate';
 import type { Release } from '../tag';
 import { checkCommitOnMain } from './commit-checks';
 import {
@@ -32,6 +34,8 @@ import {
 
 /** Name of the pipeline's source action; `sourceRevisions` overrides its revision (contract with the stacks). */
 export const SOURCE_ACTION_NAME = 'Source';
+/** Pipeline variable of a promoted release: where and when its commit was applied before (approval message). */
+export const PROMOTED_FROM = 'PROMOTED_FROM';
 
 export type ReleaseOutcome =
   | { readonly status: 'ignored'; readonly reason: string }
@@ -48,7 +52,11 @@ export interface ReleaseHandlerDependencies {
   readonly sns: SNSClient;
   readonly events: EventBridgeClient;
   readonly ledger: ReleaseLedger;
+  /** Deployment records (same table): the promotion gate reads them; started executions are registered there. */
+  readonly deployments: DeploymentStore;
   readonly failureTopicArn: string;
+  /** Clock in milliseconds (execution registrations); default Date.now. */
+  readonly now?: () => number;
   /** Structured log sink; default one JSON line on stdout. */
   readonly log?: (entry: LogEntry) => void;
 }
@@ -90,6 +98,7 @@ const defaultLog = (entry: LogEntry): void => {
  */
 export function createReleaseHandler(deps: ReleaseHandlerDependencies): ReleaseHandler {
   const log = deps.log ?? defaultLog;
+  const now = deps.now ?? Date.now;
   const { config } = deps;
   const repository = config.factory.repository;
 
@@ -181,12 +190,18 @@ export function createReleaseHandler(deps: ReleaseHandlerDependencies): ReleaseH
   }
 
   /** StartPipelineExecution; a missing pipeline is a rejection (the environment stack is not deployed). */
-  async function start(release: Release, commitId: string): Promise<string | Rejection> {
+  async function start(
+    release: Release,
+    commitId: string,
+    promotion: Extract<PromotionCheck, { ok: true }> | undefined,
+  ): Promise<string | Rejection> {
+    const variables = pipelineVariables(release, commitId);
+    if (promotion !== undefined) variables.push({ name: PROMOTED_FROM, value: promotedFromText(promotion) });
     try {
       const result = await deps.codepipeline.send(
         new StartPipelineExecutionCommand({
           name: release.pipeline,
-          variables: pipelineVariables(release, commitId),
+          variables,
           sourceRevisions: [
             { actionName: SOURCE_ACTION_NAME, revisionType: 'COMMIT_ID', revisionValue: commitId },
           ],
@@ -203,6 +218,46 @@ export function createReleaseHandler(deps: ReleaseHandlerDependencies): ReleaseH
         reason: `pipeline ${release.pipeline} does not exist: deploy the ${release.environment} environment stack first`,
       };
     }
+  }
+
+  /** The promotion gate: undefined when the environment does not promote from another. */
+  async function promotionCheck(release: Release, commitId: string): Promise<PromotionCheck | undefined> {
+    const from = findEnvironment(config, release.environment)?.promotion?.from;
+    if (from === undefined) return undefined;
+    const source = await deps.deployments.deployment({
+      environment: from,
+      scope: release.region,
+      team: release.team,
+    });
+    return checkPromotion(
+      { environment: release.environment, scope: release.region, team: release.team },
+      commitId,
+      from,
+      source?.applied,
+    );
+  }
+
+  /** Records which release the execution deploys, for the deployment recorder. */
+  async function register(
+    event: ReferenceEvent,
+    release: Release,
+    commitId: string,
+    executionId: string,
+  ): Promise<void> {
+    const tagger = bounded(event.callerUserArn);
+    await deps.deployments.registerExecution({
+      environment: release.environment,
+      scope: release.region,
+      team: release.team,
+      executionId,
+      pipelineName: release.pipeline,
+      stateKey: release.stateKey,
+      tag: release.tag,
+      version: release.version,
+      commit: commitId,
+      ...(tagger === undefined ? {} : { tagger }),
+      startedAt: now(),
+    });
   }
 
   return async function handle(input: unknown): Promise<ReleaseOutcome> {
@@ -235,7 +290,9 @@ export function createReleaseHandler(deps: ReleaseHandlerDependencies): ReleaseH
     const resumed: LedgerRecord | undefined = claim.resumed;
 
     if (decision.action === 'release' && resumed?.state === 'started' && resumed.executionId !== undefined) {
-      // A previous attempt started the execution but did not announce it (nor, perhaps, spend the tag name).
+      // A previous attempt started the execution but did not announce it (nor, perhaps, register it or spend the
+      // tag name).
+      await register(event, decision.release, decision.commitId, resumed.executionId);
       await deps.ledger.markTagStarted(decision.release.tag, decision.commitId, resumed.executionId);
       await announceStarted(event, decision.release, decision.commitId, resumed.executionId);
       await deps.ledger.markDone(key, claimId, 'started');
@@ -256,13 +313,19 @@ export function createReleaseHandler(deps: ReleaseHandlerDependencies): ReleaseH
         await deps.ledger.markDone(key, claimId, 'rejected');
         return outcome;
       }
+      const promotion = await promotionCheck(release, commitId);
+      if (promotion !== undefined && !promotion.ok) {
+        const outcome = await notifyRejection(event, promotion);
+        await deps.ledger.markDone(key, claimId, 'rejected');
+        return outcome;
+      }
       const reserved = await deps.ledger.reserveTagName(release.tag, commitId);
       if (!reserved.ok) {
         const outcome = await notifyRejection(event, tagNameRejection(release.tag, commitId, reserved));
         await deps.ledger.markDone(key, claimId, 'rejected');
         return outcome;
       }
-      const executionId = await start(release, commitId);
+      const executionId = await start(release, commitId, promotion);
       if (typeof executionId !== 'string') {
         const outcome = await notifyRejection(event, executionId);
         await deps.ledger.markDone(key, claimId, 'rejected');
@@ -270,6 +333,7 @@ export function createReleaseHandler(deps: ReleaseHandlerDependencies): ReleaseH
       }
       started = true;
       await deps.ledger.markStarted(key, claimId, executionId);
+      await register(event, release, commitId, executionId);
       await deps.ledger.markTagStarted(release.tag, commitId, executionId);
       await announceStarted(event, release, commitId, executionId);
       await deps.ledger.markDone(key, claimId, 'started');

@@ -15,6 +15,8 @@ export interface TriggerConfig {
     readonly environment: string;
     readonly regions: readonly string[];
     readonly teams: Readonly<Record<string, { readonly account: string }>>;
+    /** `promotion.from`: releases here need their commit applied there first. */
+    readonly promotedFrom?: string;
   }[];
 }
 
@@ -31,6 +33,7 @@ export function toTriggerConfig(model: FactoryModel): TriggerConfig {
       environment: env.environment,
       regions: [...env.regions],
       teams: Object.fromEntries(Object.entries(env.teams).map(([team, { account }]) => [team, { account }])),
+      ...(env.promotion === undefined ? {} : { promotedFrom: env.promotion.from }),
     })),
   };
 }
@@ -62,6 +65,7 @@ export function toFactoryModel(config: TriggerConfig): FactoryModel {
       approval: { required: true, notify: [], timeoutMinutes: 10080 },
       protected: false,
       file: '',
+      ...(env.promotedFrom === undefined ? {} : { promotion: { from: env.promotedFrom } }),
     })),
   };
   return model as unknown as FactoryModel;

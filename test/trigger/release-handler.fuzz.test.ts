@@ -7,6 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import * as semver from 'semver';
 import { ledgerKey, readReferenceEvent } from '../../src/trigger/release-decision';
+import { DeploymentStore } from '../../src/deployment/deployment-store';
 import { createReleaseHandler, type ReleaseOutcome } from '../../src/trigger/release-handler';
 import { ReleaseInProgressError, ReleaseLedger } from '../../src/trigger/release-ledger';
 import { FakeTable } from './fake-dynamodb';
@@ -57,6 +58,7 @@ const handle = createReleaseHandler({
   sns: new SNSClient({ region: 'eu-central-1' }),
   events: new EventBridgeClient({ region: 'eu-central-1' }),
   ledger: new ReleaseLedger(ledgerClient, ledgerOptions),
+  deployments: new DeploymentStore(ledgerClient, 'ledger'),
   failureTopicArn: 'arn:aws:sns:eu-central-1:123456789012:failures',
   log: () => undefined,
 });
@@ -101,7 +103,9 @@ function versionUnderContract(version: string): boolean {
   return semver.valid(normalized) === normalized;
 }
 
-function releasesUnderContract(tag: string): { environment: string } | undefined {
+function releasesUnderContract(
+  tag: string,
+): { environment: string; scope: string; team: string } | undefined {
   if (tag.length > 200) return undefined; // the implementation's documented bound on tag length
   const parts = tag.split('/');
   if (parts.length !== 3) return undefined;
@@ -115,7 +119,7 @@ function releasesUnderContract(tag: string): { environment: string } | undefined
   if (scope !== 'global' && !(env.regions as readonly string[]).includes(scope)) return undefined;
   if (!Object.prototype.hasOwnProperty.call(env.teams, team)) return undefined;
   if (!versionUnderContract(version)) return undefined;
-  return { environment };
+  return { environment, scope, team };
 }
 
 // ---- Generators -------------------------------------------------------------------------------------------------
@@ -326,9 +330,42 @@ function expectation(input: unknown): Expected {
     return { kind: 'reject', code: 'missing-commit' };
   if (NOT_COMMITS.includes(d.commitId)) return { kind: 'reject', code: 'not-a-commit' };
   if (OFF_MAIN.includes(d.commitId)) return { kind: 'reject', code: 'not-on-main' };
+  const from = PROMOTED_FROM[release.environment];
+  if (from !== undefined && !appliedInSource(d.commitId)) return { kind: 'reject', code: 'not-promoted' };
   const pipeline = `tfpf-${release.environment}`;
   if (!DEPLOYED.has(pipeline)) return { kind: 'reject', code: 'pipeline-not-found' };
   return { kind: 'start', pipeline };
+}
+
+/**
+ * The promotion gate: prod releases only a commit applied in staging. Before each sample, the staging deployment
+ * record of the sample's team and scope says its commit was applied when the commit starts with 0-7 (half of the
+ * random commits), and another commit otherwise.
+ */
+const PROMOTED_FROM: Readonly<Record<string, string>> = { prod: 'staging' };
+const appliedInSource = (commit: string): boolean => /^[0-7]/.test(commit);
+
+function seedPromotionSource(input: unknown): void {
+  const d = (input as { detail?: { referenceName?: unknown; commitId?: unknown } } | null)?.detail;
+  if (typeof d?.referenceName !== 'string' || typeof d.commitId !== 'string') return;
+  const release = releasesUnderContract(d.referenceName);
+  const from = release === undefined ? undefined : PROMOTED_FROM[release.environment];
+  if (release === undefined || from === undefined) return;
+  const applied = appliedInSource(d.commitId) ? d.commitId : PRIOR_COMMIT;
+  const pk = `deployment#${from}#${release.scope}#${release.team}`;
+  table.items.set(pk, {
+    pk: { S: pk },
+    kind: { S: 'deployment' },
+    environment: { S: from },
+    scope: { S: release.scope },
+    team: { S: release.team },
+    state: { S: 'applied' },
+    appliedTag: { S: `${from}_${release.scope}/${release.team}/1.0.0` },
+    appliedVersion: { S: '1.0.0' },
+    appliedCommit: { S: applied },
+    appliedExecutionId: { S: 'exec-staging' },
+    appliedAt: { N: String(T0 - DAY_MS) },
+  });
 }
 
 type Scenario = 'first' | 'duplicate' | 'busy' | 'reused' | 'released';
@@ -390,6 +427,7 @@ function checkOutcome(input: unknown, outcome: ReleaseOutcome, expected: Expecte
 
 async function checkSample([input, story]: [unknown, Scenario]): Promise<void> {
   table.items.clear();
+  seedPromotionSource(input);
   nowMs = T0;
   resetHistories();
   const first = expectation(input);
@@ -435,8 +473,13 @@ async function checkSample([input, story]: [unknown, Scenario]): Promise<void> {
     resetHistories();
     const outcome = await handle(input);
     // The tag name is reserved for the commit it was first pushed on, whether that release started or not.
+    // In a promoted environment the gate comes first: the prior push (its commit not the one applied in the source)
+    // or this one is refused before the name is reserved.
+    const tag = (input as { detail: { referenceName: string } }).detail.referenceName;
+    const promoted = PROMOTED_FROM[releasesUnderContract(tag)?.environment ?? ''] !== undefined;
     const reachesReservation =
-      first.kind === 'start' || (first.kind === 'reject' && first.code === 'pipeline-not-found');
+      !promoted &&
+      (first.kind === 'start' || (first.kind === 'reject' && first.code === 'pipeline-not-found'));
     const expected: Expected =
       reachesReservation && d.commitId !== PRIOR_COMMIT ? { kind: 'reject', code: 'reused-tag' } : first;
     if (expected.kind === 'reject' && expected.code === 'reused-tag') {
@@ -485,6 +528,7 @@ describe('fuzz: tag handler on random and mutated events, in scenarios, with a s
       'reused-tag',
       'already-released',
       'pipeline-not-found',
+      'not-promoted',
     ]) {
       expect({ branch, enough: (hits.get(branch) ?? 0) >= MIN_HITS }).toEqual({ branch, enough: true });
     }

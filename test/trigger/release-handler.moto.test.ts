@@ -15,6 +15,8 @@ import {
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { ExecutionRegistration } from '../../src/deployment/deployment-record';
+import { DeploymentStore } from '../../src/deployment/deployment-store';
 import { ANCESTRY_WALK_MAX_COMMITS } from '../../src/trigger/commit-checks';
 import { clientRequestToken, ledgerKey, readReferenceEvent } from '../../src/trigger/release-decision';
 import { createReleaseHandler, type ReleaseHandler } from '../../src/trigger/release-handler';
@@ -68,6 +70,7 @@ interface World {
   readonly codepipeline: CodePipelineClient;
   readonly pipelineRole: string;
   readonly dynamodb: DynamoDBClient;
+  readonly deployments: DeploymentStore;
   readonly sent: SentCall[];
   readonly notificationsQueue: string;
   readonly eventsQueue: string;
@@ -116,6 +119,7 @@ async function createPipeline(
           'STATE_KEY',
           'TARGET_ACCOUNT',
           'COMMIT_ID',
+          ...(env === 'prod' ? ['PROMOTED_FROM'] : []),
         ].map((name) => ({ name, defaultValue: 'unset' })),
         stages: [
           {
@@ -224,6 +228,7 @@ async function createWorld(): Promise<World> {
     new PutTargetsCommand({ Rule: 'tfpf-events', Targets: [{ Id: 'queue', Arn: tfpfEvents.arn }] }),
   );
 
+  const deployments = new DeploymentStore(dynamodb, 'ledger', () => nowMs);
   const handle = createReleaseHandler({
     config,
     codecommit: new CodeCommitClient(cfg),
@@ -236,7 +241,9 @@ async function createWorld(): Promise<World> {
       retentionDays: 30,
       now: () => nowMs,
     }),
+    deployments,
     failureTopicArn: TopicArn!,
+    now: () => nowMs,
     log: () => undefined,
   });
   return {
@@ -245,6 +252,7 @@ async function createWorld(): Promise<World> {
     codepipeline,
     pipelineRole: role,
     dynamodb,
+    deployments,
     sent,
     notificationsQueue: notifications.url,
     eventsQueue: tfpfEvents.url,
@@ -348,6 +356,35 @@ async function expireLedger(): Promise<number> {
   return deleted;
 }
 
+/**
+ * Records a staging release of `commit` that applied at `appliedAt`, the way the deployment recorder does (the
+ * store's own conditional writes); returns its registration.
+ */
+async function appliedInStaging(
+  team: string,
+  scope: string,
+  commit: string,
+  version: string,
+  appliedAt: number,
+): Promise<ExecutionRegistration> {
+  const registration: ExecutionRegistration = {
+    environment: 'staging',
+    scope,
+    team,
+    executionId: `staging-${team}-${scope}-${version}`,
+    pipelineName: 'tfpf-staging',
+    stateKey: `${team}/staging-${scope}/terraform.tfstate`,
+    tag: `staging_${scope}/${team}/${version}`,
+    version,
+    commit,
+    startedAt: appliedAt - 600_000,
+  };
+  await world.deployments.registerExecution(registration);
+  await world.deployments.recordTransition(registration, { state: 'applied', at: appliedAt, progress: 4 });
+  await world.deployments.recordApplied(registration, appliedAt);
+  return registration;
+}
+
 // ---- releases -----------------------------------------------------------------------------------------------------
 describe('a valid tag starts its environment pipeline on exactly the tagged commit (moto CodePipeline)', () => {
   test('tag pushed → that environment’s pipeline started on that commit with those variables', async () => {
@@ -399,6 +436,7 @@ describe('a valid tag starts its environment pipeline on exactly the tagged comm
   });
 
   test('a global tag runs the prod pipeline against the factory globalRegion', async () => {
+    await appliedInStaging('risk', 'global', COMMIT, '2.0.0-rc.1', Date.UTC(2026, 10, 19, 10, 0, 0));
     await world.handle(referenceEvent({ name: 'prod_global/risk/v2.0.0-rc.1' }));
     const [execution] = await executions('prod');
     expect(execution!.variables).toMatchObject({
@@ -419,6 +457,104 @@ describe('a valid tag starts its environment pipeline on exactly the tagged comm
     ]);
   });
 });
+
+describe('promotion gate: prod releases only the commit staging applied last, same team and scope (moto DynamoDB)', () => {
+  const PROD_TAG = 'prod_eu-central-1/research/1.4.0';
+  const APPLIED_AT = Date.UTC(2026, 10, 19, 10, 0, 0);
+  const GUIDANCE =
+    'prod releases only what staging runs: release this commit to staging first (a staging_eu-central-1/research/<version> tag), then push a new prod tag';
+
+  test('the commit applied in staging for research/eu-central-1 starts prod, and the approval is told where and when', async () => {
+    const staging = await appliedInStaging('research', 'eu-central-1', COMMIT, '1.4.0', APPLIED_AT);
+    const outcome = await world.handle(referenceEvent({ name: PROD_TAG }));
+    const [execution] = await executions('prod');
+    expect(outcome).toEqual({ status: 'started', pipeline: 'tfpf-prod', executionId: execution!.id });
+    expect(execution!.variables.PROMOTED_FROM).toBe(
+      `staging on 2026-11-19T10:00:00.000Z (execution ${staging.executionId})`,
+    );
+    expect(await notifications(0)).toEqual([]);
+  });
+
+  test('a later staging execution that failed leaves the last apply, which still promotes', async () => {
+    const staging = await appliedInStaging('research', 'eu-central-1', COMMIT, '1.4.0', APPLIED_AT);
+    const failed = {
+      ...staging,
+      executionId: 'staging-later',
+      commit: OTHER_COMMIT,
+      startedAt: APPLIED_AT + 1000,
+    };
+    await world.deployments.registerExecution(failed);
+    await world.deployments.recordTransition(failed, {
+      state: 'failed',
+      at: APPLIED_AT + 60_000,
+      progress: 4,
+    });
+    await expect(world.handle(referenceEvent({ name: PROD_TAG }))).resolves.toMatchObject({
+      status: 'started',
+    });
+  });
+
+  test('never applied in staging: rejected with not-promoted, nothing started', async () => {
+    await expectRejected(
+      referenceEvent({ name: PROD_TAG }),
+      'not-promoted',
+      new RegExp(
+        escape(
+          `commit a1b2c3d has not been applied in staging for research/eu-central-1; nothing has been applied there yet. ${GUIDANCE}`,
+        ),
+      ),
+    );
+  });
+
+  test('applied in staging by another team only: rejected', async () => {
+    await appliedInStaging('risk', 'eu-central-1', COMMIT, '1.4.0', APPLIED_AT);
+    await expect(world.handle(referenceEvent({ name: PROD_TAG }))).resolves.toEqual({
+      status: 'rejected',
+      code: 'not-promoted',
+      reason: `commit a1b2c3d has not been applied in staging for research/eu-central-1; nothing has been applied there yet. ${GUIDANCE}`,
+    });
+    expect(await allExecutions()).toBe(0);
+  });
+
+  test('applied in staging in another region, while this region runs an older commit: rejected, naming the last apply', async () => {
+    await appliedInStaging('research', 'us-east-1', COMMIT, '1.4.0', APPLIED_AT);
+    await appliedInStaging('research', 'eu-central-1', MAIN_HEAD, '1.3.0', APPLIED_AT - 86400_000);
+    await expectRejected(
+      referenceEvent({ name: PROD_TAG }),
+      'not-promoted',
+      new RegExp(
+        escape(
+          `commit a1b2c3d has not been applied in staging for research/eu-central-1; last applied there: staging_eu-central-1/research/1.3.0 at 0000111 on 2026-11-18T10:00:00.000Z. ${GUIDANCE}`,
+        ),
+      ),
+    );
+  });
+
+  test('an environment without promotion is not gated, and every started execution is registered', async () => {
+    const outcome = await world.handle(referenceEvent({ name: 'qa_eu-central-1/research/1.4.0' }));
+    expect(outcome).toMatchObject({ status: 'started' });
+    const executionId = (outcome as { executionId: string }).executionId;
+    expect(await world.deployments.execution(executionId)).toEqual({
+      environment: 'qa',
+      scope: 'eu-central-1',
+      team: 'research',
+      executionId,
+      pipelineName: 'tfpf-qa',
+      stateKey: 'research/qa-eu-central-1/terraform.tfstate',
+      tag: 'qa_eu-central-1/research/1.4.0',
+      version: '1.4.0',
+      commit: COMMIT,
+      tagger: CALLER,
+      startedAt: Date.UTC(2026, 10, 20, 10, 0, 0),
+    });
+    const [execution] = await executions('qa');
+    expect(execution!.variables.PROMOTED_FROM).toBeUndefined();
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 describe('idempotency (moto DynamoDB ledger with conditional writes)', () => {
   test('a duplicate delivery of the same event starts nothing new and announces nothing twice', async () => {
