@@ -9,6 +9,9 @@ import { slotName } from './deployment-record';
 
 export const NOT_PROMOTED = 'not-promoted';
 
+/** Pipeline variable of a promoted release: where and when its commit was applied before (approval message). */
+export const PROMOTED_FROM = 'PROMOTED_FROM';
+
 /** Longest `PROMOTED_FROM` pipeline variable (the approval message's bound). */
 export const PROMOTED_FROM_MAX = 120;
 

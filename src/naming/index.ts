@@ -26,6 +26,14 @@ export function lockTableName(prefix: string, environment: string): string {
 export function pipelineName(prefix: string, environment: string): string {
   return `${prefix}-${environment}`;
 }
+/**
+ * `<pipelineNamePrefix>-release-ledger`: the release ledger table (tag handler items, deployment and drift
+ * records). Named, so `tfpf status` finds it from the configuration.
+ */
+export function releaseLedgerTableName(prefix: string): string {
+  return `${prefix}-release-ledger`;
+}
+
 export { applyProjectRoleName, applyRoleName, planProjectRoleName, planRoleName, ROLE_PREFIX } from './roles';
 export {
   SOURCE_IDENTITY_MAX_LENGTH,

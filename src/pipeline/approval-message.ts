@@ -1,4 +1,5 @@
 import { AWS_REGIONS } from '../config/aws-regions';
+import { PROMOTED_FROM, PROMOTED_FROM_MAX } from '../deployment/promotion-gate';
 import { SCANNERS } from './pipeline-layout';
 import { PLAN_NAMESPACE, SCANNER_NAMESPACES } from './release-variables';
 
@@ -16,6 +17,7 @@ export const WORST_CASE_LENGTHS: Readonly<Record<string, number>> = {
   'variables.RELEASE_TAG': 200,
   'variables.COMMIT_ID': 40,
   'variables.TARGET_ACCOUNT': 12,
+  [`variables.${PROMOTED_FROM}`]: PROMOTED_FROM_MAX,
   'variables.TARGET_REGION': Math.max(...AWS_REGIONS.map((r) => r.length)),
   [`${PLAN_NAMESPACE}.PLAN_SUMMARY`]: 250,
   [`${PLAN_NAMESPACE}.PLAN_FLAGS`]: Math.max('none'.length, PLAN_FLAG_NAMES.join(',').length),
@@ -24,17 +26,24 @@ export const WORST_CASE_LENGTHS: Readonly<Record<string, number>> = {
   ...Object.fromEntries(SCANNERS.map((s) => [`${SCANNER_NAMESPACES[s]}.SCAN_SKIPPED`, 6])),
 };
 
+export interface ApprovalMessageOptions {
+  /** The environment promotes from another (`promotion.from`): say where and when the commit was applied before. */
+  readonly promoted?: boolean;
+}
+
 /**
- * The approval request (CustomData of the manual approval): what is released where, the plan counts and flags,
+ * The approval request (CustomData of the manual approval): what is released where, where and when a promoted
+ * release was applied before, the plan counts and flags,
  * the plan digest apply will insist on, how many repository values the release values overrode, and how many
  * checks each scanner skipped. Skipped check ids (up to 200 characters each) would not fit the 1000-character
  * limit: they are in each scanner's build log and report.
  */
-export function approvalMessage(): string {
+export function approvalMessage(options: ApprovalMessageOptions = {}): string {
   const skipped = SCANNERS.map((s) => `${s} #{${SCANNER_NAMESPACES[s]}.SCAN_SKIPPED}`).join(', ');
   return [
     'Release #{variables.RELEASE_TAG} (commit #{variables.COMMIT_ID})',
     'to account #{variables.TARGET_ACCOUNT} in #{variables.TARGET_REGION}.',
+    ...(options.promoted === true ? [`Applied before in #{variables.${PROMOTED_FROM}}.`] : []),
     `Plan: #{${PLAN_NAMESPACE}.PLAN_SUMMARY}`,
     `Flags: #{${PLAN_NAMESPACE}.PLAN_FLAGS}.`,
     `Plan digest: sha256:#{${PLAN_NAMESPACE}.PLAN_DIGEST};`,

@@ -11,6 +11,7 @@ import { approvalMessage, CUSTOM_DATA_LIMIT, worstCaseResolvedLength } from './a
 import { APPLY_ACTIONS, CHECK_ACTIONS, SCANNERS, STAGES } from './pipeline-layout';
 import {
   PLAN_ARTIFACT,
+  promotedFromDeclaration,
   PLAN_NAMESPACE,
   planDigestEnvironment,
   releaseActionEnvironment,
@@ -103,7 +104,7 @@ export class EnvironmentPipeline extends Construct {
       if (props.approvalTopic === undefined) {
         throw new Error(`${env.file}: approval.required is true but the pipeline has no approval topic`);
       }
-      const message = approvalMessage();
+      const message = approvalMessage({ promoted: env.promotion !== undefined });
       const worstCase = worstCaseResolvedLength(message);
       if (worstCase > CUSTOM_DATA_LIMIT) {
         throw new Error(
@@ -145,7 +146,10 @@ export class EnvironmentPipeline extends Construct {
       pipelineName: pipelineName(factory.pipelineNamePrefix, env.environment),
       pipelineType: codepipeline.PipelineType.V2,
       executionMode: codepipeline.ExecutionMode.PARALLEL,
-      variables: Object.values(this.variables),
+      variables: [
+        ...Object.values(this.variables),
+        ...(env.promotion === undefined ? [] : [promotedFromDeclaration(env.promotion.from)]),
+      ],
       artifactBucket: props.artifactBucket,
       crossAccountKeys: false,
       restartExecutionOnUpdate: false,

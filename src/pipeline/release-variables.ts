@@ -1,5 +1,6 @@
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import { PROMOTED_FROM } from '../deployment/promotion-gate';
 
 /**
  * Pipeline variables set by the tag handler on StartPipelineExecution (contract shared with the handler, the
@@ -29,6 +30,17 @@ export function releaseVariableDeclarations(): Record<ReleaseVariableName, codep
     out[v.name] = new codepipeline.Variable({ variableName: v.name, description: v.description });
   }
   return out;
+}
+
+/**
+ * `PROMOTED_FROM` of an environment with `promotion.from`: set by the tag handler to where and when the commit was
+ * applied in the source environment; no default, like the release variables.
+ */
+export function promotedFromDeclaration(from: string): codepipeline.Variable {
+  return new codepipeline.Variable({
+    variableName: PROMOTED_FROM,
+    description: `Where and when the commit was applied in ${from} before (promotion gate)`,
+  });
 }
 
 /** Action environment variables `NAME = #{variables.NAME}` (PLAINTEXT) for every release variable. */

@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import type { FactoryModel } from '../config/model';
 import { pipelineName } from '../naming';
 import { skipCheckov } from '../pipeline/checkov';
+import { DeploymentRecorder } from '../deployment/deployment-recorder';
 import { FailureNotifier } from '../pipeline/failure-notifier';
 import { StateStore } from '../pipeline/state-store';
 import { ReleaseTrigger } from '../trigger/release-trigger';
@@ -39,6 +40,8 @@ export class ToolingStack extends Stack {
   public readonly accessLogsBucket: s3.Bucket;
   public readonly releaseTrigger: ReleaseTrigger;
   public readonly failureNotifier: FailureNotifier;
+  /** Deployment records (what runs where) from the pipelines' execution and approval events. */
+  public readonly deploymentRecorder: DeploymentRecorder;
 
   constructor(scope: Construct, id: string, props: ToolingStackProps) {
     super(scope, id, {
@@ -131,6 +134,13 @@ export class ToolingStack extends Stack {
         props.config.environments.map((env) => [pipelineName(prefix, env.environment), env.environment]),
       ),
       failureTopic: this.failureTopic,
+      encryptionKey: this.encryptionKey,
+    });
+
+    this.deploymentRecorder = new DeploymentRecorder(this, 'DeploymentRecorder', {
+      namePrefix: prefix,
+      pipelineNames: props.config.environments.map((env) => pipelineName(prefix, env.environment)),
+      table: this.releaseTrigger.releaseTable,
       encryptionKey: this.encryptionKey,
     });
   }

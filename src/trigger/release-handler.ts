@@ -4,7 +4,12 @@ import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventb
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { findEnvironment, type FactoryModel } from '../config/model';
 import type { DeploymentStore } from '../deployment/deployment-store';
-import { checkPromotion, promotedFromText, type PromotionCheck } from '../deployment/promotion-gate';
+import {
+  checkPromotion,
+  PROMOTED_FROM,
+  promotedFromText,
+  type PromotionCheck,
+} from '../deployment/promotion-gate';
 import type { Release } from '../tag';
 import { checkCommitOnMain } from './commit-checks';
 import {
@@ -34,8 +39,6 @@ import {
 
 /** Name of the pipeline's source action; `sourceRevisions` overrides its revision (contract with the stacks). */
 export const SOURCE_ACTION_NAME = 'Source';
-/** Pipeline variable of a promoted release: where and when its commit was applied before (approval message). */
-export const PROMOTED_FROM = 'PROMOTED_FROM';
 
 export type ReleaseOutcome =
   | { readonly status: 'ignored'; readonly reason: string }

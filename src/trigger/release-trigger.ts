@@ -17,7 +17,7 @@ import { Construct } from 'constructs';
 import type { FactoryModel } from '../config/model';
 import { projectRoot } from '../local/project-paths';
 import { allowEventBridgeDeadLetters, allowLogsEncryption } from '../pipeline/kms-policies';
-import { pipelineName } from '../naming';
+import { pipelineName, releaseLedgerTableName } from '../naming';
 import { RELEASE_EVENT_SOURCE } from './release-events';
 import { loadRuleTemplates, renderPattern, RulePatternError, type EventPatternJson } from './rule-patterns';
 import { toTriggerConfig } from './trigger-config';
@@ -83,6 +83,7 @@ export class ReleaseTrigger extends Construct {
     });
 
     this.releaseTable = new dynamodb.Table(this, 'ReleaseLedger', {
+      tableName: releaseLedgerTableName(config.factory.pipelineNamePrefix),
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,

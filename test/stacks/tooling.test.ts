@@ -291,6 +291,22 @@ describe('tooling stack: key policies (exact; the negative case of each statemen
       Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:events:${region}:${account}:rule/*` } },
     },
     logs('FailureNotifierLogs'),
+    {
+      Sid: 'DeploymentRecorderDeadLetters',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: '*',
+      Condition: {
+        ArnEquals: {
+          'aws:SourceArn': [
+            `arn:aws:events:${region}:${account}:rule/tfpf-deployment-executions`,
+            `arn:aws:events:${region}:${account}:rule/tfpf-deployment-approvals`,
+          ],
+        },
+      },
+    },
+    logs('DeploymentRecorderLogs'),
   ];
 
   function keyByAlias(alias: string): string {
