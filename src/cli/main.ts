@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { checkRuleCommand } from './commands/check-rule';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerRunCommand } from './commands/run';
+import { registerStatusCommand } from './commands/status';
 import { defaultToolingRegion, summaryCommand } from './commands/summary';
 import { tagCommand } from './commands/tag';
 import { registerToolsCommand } from './commands/tools';
@@ -61,6 +62,7 @@ export function buildProgram(io: CliIo, result: { code: number | Promise<number>
     });
 
   registerRunCommand(program, io, result, configOption);
+  registerStatusCommand(program, io, result, configOption);
   registerToolsCommand(program, io, result, configOption);
   registerDoctorCommand(program, io, result, configOption);
 

@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FactoryModel } from '../config';
-import { findEnvironment } from '../config';
+import { displayPath, findEnvironment } from '../config';
+import { checkPromotion, type PromotionCheck } from '../deployment/promotion-gate';
 import type { CliIo } from '../cli/output';
 import { lockTableName } from '../naming';
 import { projectRoot } from '../local/project-paths';
@@ -25,6 +27,7 @@ import {
   type Engine,
   type LocalToolchain,
 } from './local-tools';
+import { localDeployments } from './local-deployments';
 import { renderRunReport, type ActionRow } from './run-report';
 import { copyTree, snapshotSource } from './source';
 import { openStateBackend, type BackendChoice, type StateBackend } from './state-backend';
@@ -61,6 +64,11 @@ export interface RunRequest {
   readonly keepWorkdirs?: boolean;
   /** Runs the four checks one after another instead of in parallel (benchmarks, very small machines). */
   readonly sequential?: boolean;
+  /**
+   * Runs a release of an environment with `promotion.from` although its commit is not the one last applied there
+   * locally. Local only: the tag handler has no such bypass.
+   */
+  readonly skipPromotionCheck?: boolean;
 }
 
 export type ActionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'SKIPPED';
@@ -114,6 +122,38 @@ interface RunRecord {
    */
   planDigest?: string;
   applied: boolean;
+  /** When the apply succeeded (ISO time). */
+  appliedAt?: string;
+  /** Result of the apply, once it ran. */
+  applyStatus?: ActionStatus;
+  /** Who ran it (the local user), shown by `tfpf status --local` as the tagger. */
+  readonly taggedBy?: string;
+}
+
+/** The promotion gate on the local run records: the commit must be the one last applied in `from` locally. */
+function localPromotionCheck(
+  dataDir: string,
+  release: Release,
+  commit: string,
+  from: string,
+): PromotionCheck {
+  const source = localDeployments(dataDir).find(
+    (d) => d.environment === from && d.scope === release.region && d.team === release.team,
+  );
+  return checkPromotion(
+    { environment: release.environment, scope: release.region, team: release.team },
+    commit,
+    from,
+    source?.applied,
+  );
+}
+
+function localUser(): string | undefined {
+  try {
+    return `local:${os.userInfo().username}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A problem that stops the run before any stage (bad tag, missing tools, ...); exit code 1 or 2. */
@@ -312,6 +352,22 @@ function prepareNewRun(
   const runDir = path.join(dataDir, 'runs', runId);
   fs.mkdirSync(runDir, { recursive: true });
   const source = snapshotSource(repo, path.join(runDir, 'source'));
+  const env = findEnvironment(config, release.environment);
+  const promotion = env?.promotion;
+  if (promotion !== undefined) {
+    const gate = localPromotionCheck(dataDir, release, source.commit, promotion.from);
+    if (!gate.ok && request.skipPromotionCheck !== true) {
+      fs.rmSync(runDir, { recursive: true, force: true });
+      throw new RunSetupError(
+        `tfpf run: promotion: ${gate.reason} (locally, from the runs in ${displayPath(dataDir)}; --skip-promotion-check runs it anyway, locally only)`,
+      );
+    }
+    io.out(
+      gate.ok
+        ? `  promotion ${promotion.from} applied commit ${source.commit.slice(0, 12)} on ${new Date(gate.applied.at).toISOString()} (run ${gate.applied.executionId})`
+        : `  promotion NOT CHECKED (--skip-promotion-check): ${gate.reason}`,
+    );
+  }
   const record: RunRecord = {
     format: 1,
     runId,
@@ -334,10 +390,10 @@ function prepareNewRun(
     configDir: config.dir,
     checks: {},
     applied: false,
+    taggedBy: localUser(),
   };
   writeRecord(runDir, record);
 
-  const env = findEnvironment(config, release.environment);
   io.out(
     `tfpf run ${runId}: ${release.tag} → pipeline ${release.pipeline} (account ${release.account}, ${release.targetRegion})`,
   );
@@ -470,7 +526,11 @@ export async function runRelease(request: RunRequest, io: CliIo): Promise<RunRes
         const applied = await runner.run('Apply', 'apply');
         stageSeconds.Apply = (Date.now() - applyStarted) / 1000;
         outcomes.push(applied);
-        if (applied.status === 'SUCCEEDED') record.applied = true;
+        record.applyStatus = applied.status;
+        if (applied.status === 'SUCCEEDED') {
+          record.applied = true;
+          record.appliedAt = new Date().toISOString();
+        }
         writeRecord(runDir, record);
       } else {
         approval = 'waiting';

@@ -22,6 +22,7 @@ export interface RunCommandOptions {
   readonly verbose?: boolean;
   readonly keepWorkdirs?: boolean;
   readonly sequential?: boolean;
+  readonly skipPromotionCheck?: boolean;
 }
 
 /** Checks option combinations; returns the problems (empty when usable). */
@@ -96,6 +97,7 @@ export async function runCommand(opts: RunCommandOptions, io: CliIo): Promise<nu
         verbose: opts.verbose ?? false,
         keepWorkdirs: opts.keepWorkdirs ?? false,
         sequential: opts.sequential ?? false,
+        skipPromotionCheck: opts.skipPromotionCheck ?? false,
       },
       io,
     );
@@ -143,6 +145,10 @@ export function registerRunCommand(
     .option('--verbose', "stream every action's output")
     .option('--keep-workdirs', "keep each action's working copy under the run folder")
     .option('--sequential', 'run the four checks one after another instead of in parallel')
+    .option(
+      '--skip-promotion-check',
+      'run a release of an environment with promotion.from although its commit was not applied there locally (local only)',
+    )
     .action((opts: RunCommandOptions) => {
       result.code = runCommand(opts, io);
     });
