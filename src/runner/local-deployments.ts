@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DeploymentRecord, DeploymentState, DriftRecord } from '../deployment/deployment-record';
+import type { DeploymentRecord, DeploymentState, DriftRecord, Slot } from '../deployment/deployment-record';
+import { checkPromotion, type PromotionCheck } from '../deployment/promotion-gate';
 
 /**
  * The local runner's equivalents of the ledger's records, read from its own files: one deployment record per
@@ -170,4 +171,20 @@ export function localDrifts(dataDir: string): DriftRecord[] {
     });
   }
   return out;
+}
+
+/**
+ * The promotion gate on the local run records: `commit` must be the one last applied in `from` by a local run of the
+ * same team and scope.
+ */
+export function localPromotionCheck(
+  dataDir: string,
+  target: Slot,
+  commit: string,
+  from: string,
+): PromotionCheck {
+  const source = localDeployments(dataDir).find(
+    (d) => d.environment === from && d.scope === target.scope && d.team === target.team,
+  );
+  return checkPromotion(target, commit, from, source?.applied);
 }

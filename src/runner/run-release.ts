@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FactoryModel } from '../config';
 import { displayPath, findEnvironment } from '../config';
-import { checkPromotion, type PromotionCheck } from '../deployment/promotion-gate';
 import type { CliIo } from '../cli/output';
 import { lockTableName } from '../naming';
 import { projectRoot } from '../local/project-paths';
@@ -27,7 +26,7 @@ import {
   type Engine,
   type LocalToolchain,
 } from './local-tools';
-import { localDeployments } from './local-deployments';
+import { localPromotionCheck } from './local-deployments';
 import { renderRunReport, type ActionRow } from './run-report';
 import { copyTree, snapshotSource } from './source';
 import { openStateBackend, type BackendChoice, type StateBackend } from './state-backend';
@@ -128,24 +127,6 @@ interface RunRecord {
   applyStatus?: ActionStatus;
   /** Who ran it (the local user), shown by `tfpf status --local` as the tagger. */
   readonly taggedBy?: string;
-}
-
-/** The promotion gate on the local run records: the commit must be the one last applied in `from` locally. */
-function localPromotionCheck(
-  dataDir: string,
-  release: Release,
-  commit: string,
-  from: string,
-): PromotionCheck {
-  const source = localDeployments(dataDir).find(
-    (d) => d.environment === from && d.scope === release.region && d.team === release.team,
-  );
-  return checkPromotion(
-    { environment: release.environment, scope: release.region, team: release.team },
-    commit,
-    from,
-    source?.applied,
-  );
 }
 
 function localUser(): string | undefined {
@@ -355,7 +336,12 @@ function prepareNewRun(
   const env = findEnvironment(config, release.environment);
   const promotion = env?.promotion;
   if (promotion !== undefined) {
-    const gate = localPromotionCheck(dataDir, release, source.commit, promotion.from);
+    const gate = localPromotionCheck(
+      dataDir,
+      { environment: release.environment, scope: release.region, team: release.team },
+      source.commit,
+      promotion.from,
+    );
     if (!gate.ok && request.skipPromotionCheck !== true) {
       fs.rmSync(runDir, { recursive: true, force: true });
       throw new RunSetupError(
