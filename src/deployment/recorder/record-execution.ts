@@ -10,10 +10,11 @@ export const RECORDER_ENV = {
 
 /**
  * How long after an event its execution may still be unregistered: the tag handler registers an execution right
- * after starting it, so the first events can arrive first. Within this window a missing registration throws (Lambda
- * retries the event); after it, the execution was not started by the tag handler and is ignored.
+ * after starting it (within a second), so the first events can arrive first. Within this window a missing
+ * registration throws and Lambda retries the event (about 1 and 3 minutes later); after it, the execution was not
+ * started by the tag handler and the event is ignored, so the last retry ignores it instead of dead-lettering it.
  */
-export const REGISTRATION_WAIT_MS = 10 * 60_000;
+export const REGISTRATION_WAIT_MS = 2 * 60_000;
 
 export type RecorderResult =
   | { readonly status: 'ignored'; readonly reason: string }
