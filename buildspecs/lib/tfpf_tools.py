@@ -18,8 +18,8 @@ so an image's pip.conf (the Lambda python image sets `target = /tmp/opt/python`)
 The tools bundle: when TFPF_TOOLS_BUNDLE_BUCKET is set (CodeBuild projects), each install first reads the bundle
 the tools-bundle builder wrote for this lock's digest, bundles/<digest>/<platform>/ in that bucket. An archive from
 the bundle is checked against the lock's SHA-256, exactly as a download is: a forged bundle cannot pass a fake
-binary. The checkov venv is checked against the bundle's manifest (the tarball's SHA-256, then every extracted file's
-SHA-256): the manifest is trusted because only the builder's role can write the bucket, and the builder runs no
+binary. The checkov venv is checked against the bundle's manifest (the tarball's SHA-256 before it is extracted, then
+every extracted path, link, size and mode): the manifest is trusted because only the builder's role can write the bucket, and the builder runs no
 repository code. A bundle that is absent, unreadable or fails a check is named in the build log, with what failed,
 and the build installs from the vendor (archives) or PyPI (checkov) as described above.
 
@@ -317,8 +317,8 @@ def checkov_from_bundle(entry, dest):
     return bin_dir
 
 
-def tree_entries(root):
-    """relative path -> {"sha256", "mode"} of a regular file, or {"link"} of a symlink."""
+def tree_entries(root, digests=True):
+    """relative path -> {"size", "mode"[, "sha256"]} of a regular file, or {"link"} of a symlink."""
     entries = {}
     for folder, dirs, files in os.walk(root):
         for name in sorted(dirs + files):
@@ -327,25 +327,33 @@ def tree_entries(root):
             if os.path.islink(path):
                 entries[rel] = {"link": os.readlink(path)}
             elif os.path.isfile(path):
-                entries[rel] = {"sha256": sha256_file(path), "mode": "755" if os.access(path, os.X_OK) else "644"}
+                entry = {"size": os.path.getsize(path), "mode": "755" if os.access(path, os.X_OK) else "644"}
+                entries[rel] = {**entry, "sha256": sha256_file(path)} if digests else entry
         dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(folder, d))]
     return entries
 
 
 def verify_tree(root, expected, what):
-    actual = tree_entries(root)
+    """The extracted venv against the manifest: the same paths, links, sizes and modes (the bytes were checked with
+    the tarball's SHA-256; the manifest's per-file SHA-256 are there to audit a venv later)."""
+    actual = tree_entries(root, digests=False)
     for rel in sorted(set(actual) | set(expected)):
         a, e = actual.get(rel), expected.get(rel)
-        if a == e:
+        shown = {k: v for k, v in (e or {}).items() if k != "sha256"}
+        if a == shown:
             continue
         if e is None:
             raise BundleUnusable(f"{what}: {rel} is in the bundle's venv but not in its manifest; not using it")
         if a is None:
             raise BundleUnusable(f"{what}: {rel} is in the bundle manifest but not in its venv; not using it")
-        if "sha256" in e and "sha256" in a and a["sha256"] != e["sha256"]:
-            raise BundleUnusable(f"{what}: {rel} has sha256:{a['sha256']}, but the bundle manifest says "
-                                 f"sha256:{e['sha256']}; not using it")
-        raise BundleUnusable(f"{what}: {rel} is {a}, but the bundle manifest says {e}; not using it")
+        raise BundleUnusable(f"{what}: {rel} is {describe_entry(a)} in the bundle's venv, but the bundle manifest "
+                             f"says {describe_entry(shown)}; not using it")
+
+
+def describe_entry(entry):
+    if "link" in entry:
+        return f"a link to {entry['link']}"
+    return f"a file of {entry.get('size')} bytes, mode {entry.get('mode')}"
 
 
 def write_bundle(out, digest, archives, venv, checkov_version):

@@ -188,10 +188,8 @@ test('the local bundle is keyed by the digest of the lock written with it, as sr
   });
   const tarball = fs.readFileSync(path.join(bundle.out, bundle.prefix, 'checkov-venv.tar.gz'));
   expect(manifest.checkov.sha256).toBe(sha256(tarball));
-  expect(manifest.checkov.files['bin/checkov']).toEqual({
-    sha256: sha256(fs.readFileSync(path.join(tools, 'venvs', 'checkov', 'bin', 'checkov'))),
-    mode: '755',
-  });
+  const script = fs.readFileSync(path.join(tools, 'venvs', 'checkov', 'bin', 'checkov'));
+  expect(manifest.checkov.files['bin/checkov']).toEqual({ sha256: sha256(script), size: script.length, mode: '755' });
 });
 
 describe('a bundle that verifies is used', () => {
@@ -207,7 +205,7 @@ describe('a bundle that verifies is used', () => {
     expect(spawnSync(path.join(dest, 'terraform'), { encoding: 'utf8' }).stdout).toBe('genuine terraform\n');
   });
 
-  test('the checkov venv is extracted, checked file by file, and runs from the folder printed', async () => {
+  test('the checkov venv is checked, extracted, compared with the manifest, and runs from the folder printed', async () => {
     const bucket = await bucketWithBundle();
     const { code, out, venv } = installCheckov(bucket);
     expect(code).toBe(0);
@@ -270,22 +268,33 @@ describe('a tampered bundle is never used', () => {
     expect(fs.existsSync(`${venv}-bin`)).toBe(false);
   });
 
-  test('a manifest whose file digest does not match the venv is refused, naming the file and both digests', async () => {
+  test('a manifest that does not describe the extracted venv is refused, naming the file', async () => {
     const bucket = await bucketWithBundle();
     const key = `${bundle.prefix}/manifest.json`;
     const manifest = JSON.parse((await readObject(bucket, key)).toString('utf8'));
     const file = Object.keys(manifest.checkov.files).find((f) => f.endsWith(path.join('checkov', 'main.py')));
     expect(file).toBeDefined();
-    const genuine = manifest.checkov.files[file as string].sha256 as string;
-    const claimed = sha256('something else');
-    manifest.checkov.files[file as string].sha256 = claimed;
+    const entry = manifest.checkov.files[file as string] as { size: number; mode: string };
+    manifest.checkov.files[file as string] = { ...entry, size: entry.size + 1 };
     await writeObject(bucket, key, JSON.stringify(manifest));
     const { code, out, venv } = installCheckov(bucket);
     expect(out).toContain(
-      `tools bundle: checkov 3.3.30: ${file} has sha256:${genuine}, but the bundle manifest says sha256:${claimed}; not using it; installing checkov 3.3.30 from PyPI instead`,
+      `tools bundle: checkov 3.3.30: ${file} is a file of ${entry.size} bytes, mode 644 in the bundle's venv, but the bundle manifest says a file of ${entry.size + 1} bytes, mode 644; not using it; installing checkov 3.3.30 from PyPI instead`,
     );
     expect(code).not.toBe(0);
     expect(fs.existsSync(`${venv}-bin`)).toBe(false);
+  });
+
+  test('a venv file the manifest does not list is refused', async () => {
+    const bucket = await bucketWithBundle();
+    const key = `${bundle.prefix}/manifest.json`;
+    const manifest = JSON.parse((await readObject(bucket, key)).toString('utf8'));
+    delete manifest.checkov.files['bin/checkov'];
+    await writeObject(bucket, key, JSON.stringify(manifest));
+    const { out } = installCheckov(bucket);
+    expect(out).toContain(
+      "tools bundle: checkov 3.3.30: bin/checkov is in the bundle's venv but not in its manifest; not using it",
+    );
   });
 
   test('a manifest for another lock is refused', async () => {
