@@ -300,8 +300,7 @@ def checkov_from_bundle(entry, dest):
         os.makedirs(dest, exist_ok=True)
         if os.listdir(dest):
             fail(f"{dest} is not empty: checkov is installed into a fresh folder")
-        # Verified above against the manifest: GNU tar keeps the venv's symlinks (bin/python -> the image's python).
-        subprocess.run(["tar", "-xzf", tarball, "-C", dest, "--no-same-owner"], check=True)
+        extract(tarball, dest)
         verify_tree(dest, record.get("files") or {}, f"checkov {entry['version']}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -315,6 +314,18 @@ def checkov_from_bundle(entry, dest):
     note(f"checkov {entry['version']}: venv from s3://{bucket}/{key} sha256:{actual}, {len(record['files'])} files "
          "match the bundle manifest")
     return bin_dir
+
+
+def extract(tarball, dest):
+    """The tarball, verified against the manifest before this, into `dest` (symlinks kept: bin/python -> the
+    image's python). GNU tar is much faster than the tarfile module; the module serves where tar is missing."""
+    if shutil.which("tar"):
+        subprocess.run(["tar", "-xzf", tarball, "-C", dest, "--no-same-owner"], check=True)
+        return
+    import tarfile  # noqa: PLC0415
+
+    with tarfile.open(tarball) as archive:
+        archive.extractall(dest, filter="tar")
 
 
 def tree_entries(root, digests=True):
@@ -396,6 +407,10 @@ def build_bundle(out):
     digest = lock_digest(data)
     if data.get("digest") != digest:
         fail(f"the tools lock says digest {data.get('digest')}, but its content hashes to {digest}")
+    wanted = os.environ.get("TFPF_LOCK_DIGEST", "")
+    if wanted and wanted != digest:
+        fail(f"this build was started for lock digest {wanted}, but the project's buildspec carries {digest}: "
+             "deploy the tooling stack again")
     scratch = tempfile.mkdtemp(prefix="tfpf-builder-", dir=os.environ.get("TMPDIR"))
     archives = {}
     for tool, name in LOCK_NAMES.items():
