@@ -147,6 +147,28 @@ export class ToolsBundle extends Construct {
       }),
     );
 
+    // The key's own policy says the same: only the builder encrypts with it, and it decrypts only through S3.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyEncryptButBuilder',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': this.builderRole.roleArn } },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyDecryptOutsideS3',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringNotEquals: { 'kms:ViaService': regionalServiceName(stack, 's3') } },
+      }),
+    );
+
     const spec = loadBuildSpec(TOOLS_BUNDLE_BUILDSPEC, props.buildSpecDir ?? defaultBuildSpecDir(), {
       'tools.lock.json': props.lockText,
     });
