@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUILDSPEC_NAMES, loadBuildSpec } from '../../src/pipeline';
+import { TOOLS_BUNDLE_BUILDSPEC } from '../../src/pipeline/buildspec-loader';
 import { grammarScript } from '../../src/pipeline/buildspec-compose';
 import { projectRoot, toolsBinDir } from '../../src/local/project-paths';
 import { tempDir } from '../runner/harness';
@@ -38,7 +39,7 @@ test('the project scripts pass shellcheck', () => {
   expect(shellcheck(files)).toBe('');
 });
 
-describe.each(BUILDSPEC_NAMES)('buildspecs/%s.yml as CodeBuild receives it', (name) => {
+describe.each([...BUILDSPEC_NAMES, TOOLS_BUNDLE_BUILDSPEC])('buildspecs/%s.yml as CodeBuild receives it', (name) => {
   const spec = loadBuildSpec(name);
 
   test('every command block passes shellcheck', () => {
