@@ -347,3 +347,36 @@ describe('without a bundle the build says so and installs as before', () => {
     );
   });
 });
+
+describe('the builder (build-bundle) writes only what the lock says', () => {
+  test('a forged archive at the download source stops the build before anything is written', () => {
+    const lib = actionLib();
+    const mirror = tempDir('tfpf-bundle-mirror-');
+    const forged = '#!/bin/sh\necho forged terraform\n';
+    fs.writeFileSync(path.join(mirror, 'terraform'), forged);
+    const out = tempDir('tfpf-bundle-built-');
+    const { code, out: log } = python([path.join(lib, 'tfpf_tools.py'), 'build-bundle', out], {
+      TFPF_LIB: lib,
+      TFPF_TOOLS_MIRROR: `file://${mirror}`,
+    });
+    expect(code).toBe(1);
+    expect(log).toContain(
+      `terraform 1.8.5: terraform from file://${mirror}/terraform has sha256:${sha256(forged)}, but the tools lock says sha256:${terraformItem().sha256}; refusing to install it`,
+    );
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+
+  test('a build started for another lock digest refuses to run', () => {
+    const lib = actionLib();
+    const out = tempDir('tfpf-bundle-built-');
+    const { code, out: log } = python([path.join(lib, 'tfpf_tools.py'), 'build-bundle', out], {
+      TFPF_LIB: lib,
+      TFPF_LOCK_DIGEST: sha256('another lock'),
+    });
+    expect(code).toBe(1);
+    expect(log).toContain(
+      `this build was started for lock digest ${sha256('another lock')}, but the project's buildspec carries ${bundle.digest}`,
+    );
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+});
