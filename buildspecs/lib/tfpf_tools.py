@@ -300,8 +300,14 @@ def checkov_from_bundle(entry, dest):
         os.makedirs(dest, exist_ok=True)
         if os.listdir(dest):
             fail(f"{dest} is not empty: checkov is installed into a fresh folder")
-        extract(tarball, dest)
-        verify_tree(dest, record.get("files") or {}, f"checkov {entry['version']}")
+        files = record.get("files")
+        if not isinstance(files, dict) or not files:
+            raise BundleUnusable(f"checkov {entry['version']}: the bundle manifest lists no venv files")
+        try:
+            extract(tarball, dest)
+        except (subprocess.CalledProcessError, OSError, ValueError) as error:
+            raise BundleUnusable(f"checkov {entry['version']}: s3://{bucket}/{key} does not extract ({error})") from None
+        verify_tree(dest, files, f"checkov {entry['version']}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     # The venv's console scripts name the builder's venv path: run checkov's script with this venv's python.
