@@ -35,6 +35,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import urllib.request
 import zipfile
@@ -305,7 +306,7 @@ def checkov_from_bundle(entry, dest):
             raise BundleUnusable(f"checkov {entry['version']}: the bundle manifest lists no venv files")
         try:
             extract(tarball, dest)
-        except (subprocess.CalledProcessError, OSError, ValueError) as error:
+        except (subprocess.CalledProcessError, OSError, tarfile.TarError) as error:
             raise BundleUnusable(f"checkov {entry['version']}: s3://{bucket}/{key} does not extract ({error})") from None
         verify_tree(dest, files, f"checkov {entry['version']}")
     finally:
@@ -328,8 +329,6 @@ def extract(tarball, dest):
     if shutil.which("tar"):
         subprocess.run(["tar", "-xzf", tarball, "-C", dest, "--no-same-owner"], check=True)
         return
-    import tarfile  # noqa: PLC0415
-
     with tarfile.open(tarball) as archive:
         archive.extractall(dest, filter="tar")
 
