@@ -285,6 +285,20 @@ describe('a tampered bundle is never used', () => {
     expect(fs.existsSync(`${venv}-bin`)).toBe(false);
   });
 
+  test('a tarball and manifest forged together but not a tar archive are refused, naming the object', async () => {
+    const bucket = await bucketWithBundle();
+    const tarKey = `${bundle.prefix}/checkov-venv.tar.gz`;
+    const garbage = Buffer.from('not a tar archive');
+    await writeObject(bucket, tarKey, garbage);
+    const key = `${bundle.prefix}/manifest.json`;
+    const manifest = JSON.parse((await readObject(bucket, key)).toString('utf8'));
+    manifest.checkov.sha256 = sha256(garbage);
+    await writeObject(bucket, key, JSON.stringify(manifest));
+    const { out, venv } = installCheckov(bucket);
+    expect(out).toContain(`tools bundle: checkov 3.3.30: s3://${bucket}/${tarKey} does not extract (`);
+    expect(fs.existsSync(`${venv}-bin`)).toBe(false);
+  });
+
   test('a venv file the manifest does not list is refused', async () => {
     const bucket = await bucketWithBundle();
     const key = `${bundle.prefix}/manifest.json`;
