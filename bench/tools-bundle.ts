@@ -5,14 +5,15 @@
  * The bundle is the one `tfpf_tools.py bundle-local` builds from what scripts/install-tools installed (.tools/:
  * the same layout and manifest as the builder's), uploaded to a moto S3 server on 127.0.0.1. Each action's
  * provisioning is the command its buildspec runs (`tfpf_tools.py install <tool>` / `install-checkov`), in a fresh
- * folder, timed from start to exit: S3 GET, SHA-256 against the lock (archives) or the manifest (the checkov
+ * folder, timed from start to exit (wall time, and the CPU time of its process tree, which is what a busy machine
+ * stretches least): S3 GET, SHA-256 against the lock (archives) or the manifest (the checkov
  * tarball), extraction and the manifest comparison of the extracted venv. Median of RUNS.
  *
  * From scratch is what an action does without a bundle: checkov is `pip install --require-hashes --no-deps` of the
  * lock's requirement set (pipelines/tools.lock.json) into a fresh venv, with the Python the lock was resolved for
  * and pip's caches as this machine has them (warm: nothing new is downloaded). The binary tools' vendor downloads
  * cannot be measured here (no network): their from-scratch figure is the same verified install from a file:// URL,
- * which a real download adds its transfer time to.
+ * which a real download adds its transfer time to. `--bundle-only` skips the from-scratch runs.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -41,17 +42,30 @@ function temp(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** Wall time and CPU time (user + system of the whole process tree) of one command. */
 function timed(
   command: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
-): { seconds: number; out: string } {
+): { seconds: number; cpu: number; out: string } {
+  // A small Python parent reports its children's CPU time (getrusage RUSAGE_CHILDREN) once they have exited.
+  const wrapper =
+    'import resource, subprocess, sys\n' +
+    'rc = subprocess.run(sys.argv[1:]).returncode\n' +
+    'u = resource.getrusage(resource.RUSAGE_CHILDREN)\n' +
+    'sys.stderr.write(f"\\nTFPF_CPU {u.ru_utime + u.ru_stime:.3f}\\n")\n' +
+    'sys.exit(rc)\n';
   const start = performance.now();
-  const result = spawnSync(command, args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const result = spawnSync('python3', ['-c', wrapper, command, ...args], {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   const seconds = (performance.now() - start) / 1000;
   const out = `${result.stdout}${result.stderr}`;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${out}`);
-  return { seconds, out };
+  const cpu = Number(/TFPF_CPU ([0-9.]+)/.exec(out)?.[1] ?? NaN);
+  return { seconds, cpu, out };
 }
 
 const median = (values: number[]): number =>
@@ -112,24 +126,31 @@ async function main(): Promise<void> {
     console.log(`uploaded to moto S3 in ${upload.seconds.toFixed(1)} s`);
 
     const lib = library(path.join(out, 'tools.lock.json'));
-    const rows: { action: string; bundle: number; scratch?: number; note?: string }[] = [];
+    const rows: { action: string; bundle: number; cpu: number; scratch?: number; note?: string }[] = [];
     for (const { action, args } of ACTIONS) {
       const times: number[] = [];
+      const cpus: number[] = [];
       for (let run = 0; run < RUNS; run++) {
         const dest = temp('tfpf-bench-dest-');
-        const { seconds, out: log } = timed('python3', [path.join(lib, 'tfpf_tools.py'), ...args(dest)], {
+        const {
+          seconds,
+          cpu,
+          out: log,
+        } = timed('python3', [path.join(lib, 'tfpf_tools.py'), ...args(dest)], {
           ...env,
           TFPF_LIB: lib,
         });
         if (log.includes('tools bundle:')) throw new Error(`${action}: the bundle was not used:\n${log}`);
         times.push(seconds);
+        cpus.push(cpu);
         fs.rmSync(dest, { recursive: true, force: true });
       }
-      rows.push({ action, bundle: median(times) });
+      rows.push({ action, bundle: median(times), cpu: median(cpus) });
     }
 
+    const bundleOnly = process.argv.includes('--bundle-only');
     // From scratch, binary tools: the verified install without a bundle (file:// URLs of the local lock).
-    for (const row of rows.filter((r) => r.action !== 'checkov')) {
+    for (const row of rows.filter((r) => r.action !== 'checkov' && !bundleOnly)) {
       const spec = ACTIONS.find((a) => a.action === row.action)!;
       const dest = temp('tfpf-bench-dest-');
       const { seconds } = timed('python3', [path.join(lib, 'tfpf_tools.py'), ...spec.args(dest)], {
@@ -149,7 +170,9 @@ async function main(): Promise<void> {
     ).tools.checkov.python;
     const python = pythonFor(minor);
     const checkov = rows.find((r) => r.action === 'checkov')!;
-    if (python === undefined) {
+    if (bundleOnly) {
+      checkov.note = 'from scratch not run (--bundle-only)';
+    } else if (python === undefined) {
       checkov.note = `from scratch skipped: no python ${minor} (the lock's) on this machine`;
     } else {
       const dest = temp('tfpf-bench-scratch-');
@@ -169,12 +192,16 @@ async function main(): Promise<void> {
       fs.rmSync(dest, { recursive: true, force: true });
     }
 
-    console.log(`\nprovisioning per action (median of ${RUNS} from the bundle; seconds)`);
-    console.log(`  ${'action'.padEnd(24)} ${'bundle'.padStart(8)} ${'scratch'.padStart(8)}`);
+    console.log(
+      `\nprovisioning per action (seconds; bundle: wall and CPU time, user + system, median of ${RUNS})`,
+    );
+    console.log(
+      `  ${'action'.padEnd(24)} ${'bundle'.padStart(8)} ${'cpu'.padStart(8)} ${'scratch'.padStart(8)}`,
+    );
     for (const r of rows) {
       const scratch = r.scratch === undefined ? '-' : r.scratch.toFixed(2);
       console.log(
-        `  ${r.action.padEnd(24)} ${r.bundle.toFixed(2).padStart(8)} ${scratch.padStart(8)}  ${r.note ?? ''}`,
+        `  ${r.action.padEnd(24)} ${r.bundle.toFixed(2).padStart(8)} ${r.cpu.toFixed(2).padStart(8)} ${scratch.padStart(8)}  ${r.note ?? ''}`,
       );
     }
     const worst = Math.max(...rows.map((r) => r.bundle));
@@ -183,7 +210,9 @@ async function main(): Promise<void> {
     );
     console.log(
       JSON.stringify(
-        Object.fromEntries(rows.map((r) => [r.action, { bundle: r.bundle, scratch: r.scratch ?? null }])),
+        Object.fromEntries(
+          rows.map((r) => [r.action, { bundle: r.bundle, cpu: r.cpu, scratch: r.scratch ?? null }]),
+        ),
       ),
     );
   } finally {
