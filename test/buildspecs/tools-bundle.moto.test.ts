@@ -15,6 +15,8 @@ import { useMotoServer } from '../support/moto';
 const LIB = path.join(projectRoot(), 'buildspecs', 'lib');
 const REGION = 'eu-central-1';
 const moto = useMotoServer();
+// A fallback to PyPI first creates a venv with pip (ensurepip): up to ~30 s on a busy 2-core machine.
+jest.setTimeout(120_000);
 
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 
