@@ -146,7 +146,7 @@ def container_credentials():
         with urllib.request.urlopen(request, timeout=10) as response:
             data = json.load(response)
     except (urllib.error.URLError, OSError, ValueError) as error:
-        fail(f"cannot read the build's credentials from the container endpoint {url}: {error}")
+        raise StsError(f"cannot read the build's credentials from the container endpoint {url}: {error}") from None
     return {
         "AccessKeyId": data["AccessKeyId"],
         "SecretAccessKey": data["SecretAccessKey"],

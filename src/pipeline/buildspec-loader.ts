@@ -8,6 +8,9 @@ import { BuildSpecLibraryError, composeBuildSpec, type GeneratedLibraryFiles } f
 export const BUILDSPEC_NAMES = ['tflint', 'checkov', 'tfsec', 'plan', 'apply'] as const;
 export type BuildSpecName = (typeof BUILDSPEC_NAMES)[number];
 
+/** The buildspec of the tools-bundle builder (tooling stack), not a pipeline action. */
+export const TOOLS_BUNDLE_BUILDSPEC = 'tools-bundle';
+
 /** A parsed buildspec (version 0.2), as CodeBuild reads it. */
 export type BuildSpecDocument = Record<string, unknown> & {
   readonly version: string | number;
@@ -38,7 +41,7 @@ export function defaultBuildSpecDir(): string {
  * it is rewritten except report group names (see `bindReportGroups`).
  */
 export function loadBuildSpec(
-  name: BuildSpecName,
+  name: BuildSpecName | typeof TOOLS_BUNDLE_BUILDSPEC,
   dir: string = defaultBuildSpecDir(),
   generated: GeneratedLibraryFiles = {},
 ): BuildSpecDocument {

@@ -26,6 +26,12 @@ import { factoryFileOf, resolveCompute, type ProjectCompute, type ResolvedComput
 import { SCANNERS, type Scanner } from './pipeline-layout';
 import { stateAccessStatements } from './state-access';
 import { stateNames } from './state-names';
+import {
+  lockDigestOf,
+  toolsBundleEnvironment,
+  toolsBundleNames,
+  toolsBundleReadStatements,
+} from './tools-bundle-access';
 
 export { SCANNERS, type Scanner } from './pipeline-layout';
 
@@ -132,6 +138,8 @@ export class TerraformProjects extends Construct {
   public readonly applyRole: iam.Role;
   /** The compute each project runs on. */
   public readonly compute: ResolvedCompute;
+  /** Digest of the config's tools lock, whose bundle the projects read (absent without a lock). */
+  public readonly lockDigest?: string;
 
   constructor(scope: Construct, id: string, props: TerraformProjectsProps) {
     super(scope, id);
@@ -182,6 +190,15 @@ export class TerraformProjects extends Construct {
 
     const projects = {} as Record<BuildSpecName, codebuild.PipelineProject>;
     const generated = toolsLockFiles(props.config);
+    // With a tools lock, every action first reads the tools bundle of its digest (built in the tooling stack).
+    const lockText = generated['tools.lock.json'];
+    const bundleNames = toolsBundleNames(props.config.factory);
+    this.lockDigest =
+      lockText === undefined
+        ? undefined
+        : lockDigestOf(lockText, path.join(props.config.dir, 'tools.lock.json'));
+    const bundleEnv =
+      this.lockDigest === undefined ? {} : toolsBundleEnvironment(bundleNames, this.lockDigest);
     for (const name of Object.keys(KINDS) as BuildSpecName[]) {
       const kind = KINDS[name];
       const file = path.join(buildSpecDir, `${name}.yml`);
@@ -210,7 +227,7 @@ export class TerraformProjects extends Construct {
         encryptionKey: props.encryptionKey,
         environment: buildEnvironment(compute.size),
         environmentVariables: Object.fromEntries(
-          Object.entries({ ...staticEnv, TFPF_COMPUTE: compute.kind }).map(([k, value]) => [
+          Object.entries({ ...staticEnv, ...bundleEnv, TFPF_COMPUTE: compute.kind }).map(([k, value]) => [
             k,
             { type: codebuild.BuildEnvironmentVariableType.PLAINTEXT, value },
           ]),
@@ -224,6 +241,12 @@ export class TerraformProjects extends Construct {
         new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [specArn] }),
       );
       if (name in reportGroups) reportGroups[name as Scanner].grantWrite(projects[name]);
+      // Read (and decrypt) the tools bundle of this lock digest only: tools are installed from it.
+      if (this.lockDigest !== undefined) {
+        for (const statement of toolsBundleReadStatements(stack, bundleNames, this.lockDigest)) {
+          projects[name].addToRolePolicy(statement);
+        }
+      }
     }
     this.projects = projects;
   }
@@ -272,7 +295,7 @@ export function toolsLockFiles(config: FactoryModel): Record<string, string> {
 }
 
 /** Writes a composed buildspec to a content-addressed file for its S3 asset (same content, same file). */
-function buildSpecFile(spec: BuildSpecDocument): string {
+export function buildSpecFile(spec: BuildSpecDocument): string {
   const text = stringify(spec, { lineWidth: 0 });
   const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
   const dir = path.join(os.tmpdir(), 'tfpf-buildspecs', digest);
@@ -291,7 +314,8 @@ export function withoutCache(spec: BuildSpecDocument): BuildSpecDocument {
   return rest as BuildSpecDocument;
 }
 
-function buildEnvironment(compute: ProjectCompute): codebuild.BuildEnvironment {
+/** Image and compute type of a project on `compute`. */
+export function buildEnvironment(compute: ProjectCompute): codebuild.BuildEnvironment {
   switch (compute) {
     case 'lambda-2gb':
       return {

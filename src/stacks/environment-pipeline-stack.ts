@@ -15,6 +15,12 @@ import { stateResourceArns } from '../pipeline/state-access';
 import { describeStageBudget, stageBudget } from '../pipeline/stage-budget';
 import { stateNames, type StateNames } from '../pipeline/state-names';
 import { TerraformProjects, type ScannerCompute } from '../pipeline/terraform-projects';
+import {
+  bundlePrefix,
+  toolsBundleArns,
+  toolsBundleNames,
+  type ToolsBundleNames,
+} from '../pipeline/tools-bundle-access';
 import { acknowledgeNag, acknowledgeWildcards } from './nag';
 
 export interface EnvironmentPipelineStackProps extends StackProps {
@@ -124,7 +130,7 @@ export class EnvironmentPipelineStack extends Stack {
       approvalTopic: this.approvalTopic,
     });
 
-    this.acknowledgeGrants(stateNames(factory, env.environment));
+    this.acknowledgeGrants(stateNames(factory, env.environment), toolsBundleNames(factory));
 
     // Synth output (`cdk synth` prints info annotations): the compute of each action and the stage budget.
     Annotations.of(this).addInfo(
@@ -137,7 +143,7 @@ export class EnvironmentPipelineStack extends Stack {
   }
 
   /** cdk-nag IAM5: the wildcards in this stack's policies, each bounded to this environment's own resources. */
-  private acknowledgeGrants(state: StateNames): void {
+  private acknowledgeGrants(state: StateNames, bundle: ToolsBundleNames): void {
     const artifacts = {
       actions: [
         's3:GetObject*',
@@ -174,6 +180,15 @@ export class EnvironmentPipelineStack extends Stack {
           ],
         },
         "CodeBuild defaults added by the CDK for every project: log streams of the project's own log group and report groups named after the project",
+      );
+    }
+
+    if (this.projects.lockDigest !== undefined) {
+      const bundleArns = toolsBundleArns(this, bundle, this.projects.lockDigest);
+      acknowledgeWildcards(
+        this.projects,
+        { resources: [bundleArns.objects, bundleArns.keys] },
+        `Tools bundle: the objects of this tools lock's own bundle (${bundlePrefix(this.projects.lockDigest)}/*) in ${bundle.bucket}, and KMS keys only when they carry the alias ${bundle.keyAlias}, through S3, for those objects`,
       );
     }
 

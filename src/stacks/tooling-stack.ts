@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token, type StackProps } from 'aws-cdk-lib';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,13 +6,17 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { FactoryModel } from '../config/model';
-import { pipelineName } from '../naming';
+import { pipelineName, stateBucketName } from '../naming';
 import { skipCheckov } from '../pipeline/checkov';
 import { DeploymentRecorder } from '../deployment/deployment-recorder';
 import { FailureNotifier } from '../pipeline/failure-notifier';
+import { factoryFileOf, resolveCompute } from '../pipeline/compute';
 import { StateStore } from '../pipeline/state-store';
+import { toolsLockFiles } from '../pipeline/terraform-projects';
+import { ToolsBundle } from '../pipeline/tools-bundle';
+import { RESERVED_ENVIRONMENT_NAMES, ToolsBundleError } from '../pipeline/tools-bundle-access';
 import { ReleaseTrigger } from '../trigger/release-trigger';
-import { acknowledgeNag } from './nag';
+import { acknowledgeNag, acknowledgeWildcards } from './nag';
 
 export interface ToolingStackProps extends StackProps {
   readonly config: FactoryModel;
@@ -39,6 +43,8 @@ export class ToolingStack extends Stack {
   /** Receives the server access logs of the state buckets. */
   public readonly accessLogsBucket: s3.Bucket;
   public readonly releaseTrigger: ReleaseTrigger;
+  /** Bucket and builder of the tools bundle (absent when the config has no tools lock). */
+  public readonly toolsBundle?: ToolsBundle;
   public readonly failureNotifier: FailureNotifier;
   /** Deployment records (what runs where) from the pipelines' execution and approval events. */
   public readonly deploymentRecorder: DeploymentRecorder;
@@ -106,6 +112,13 @@ export class ToolingStack extends Stack {
       CKV_AWS_18: 'This is the server access log target bucket; logging it into itself would loop',
     });
 
+    for (const env of props.config.environments) {
+      if (RESERVED_ENVIRONMENT_NAMES.includes(env.environment)) {
+        throw new ToolsBundleError(
+          `${env.file}: environment "${env.environment}" would name its state bucket ${stateBucketName(factory.stateBucketPrefix, env.environment)}, the tools bundle bucket; choose another environment name`,
+        );
+      }
+    }
     const stateStores: Record<string, StateStore> = {};
     const stateBuckets: Record<string, s3.Bucket> = {};
     for (const env of props.config.environments) {
@@ -120,6 +133,24 @@ export class ToolingStack extends Stack {
     }
     this.stateStores = stateStores;
     this.stateBuckets = stateBuckets;
+
+    const lockText = toolsLockFiles(props.config)['tools.lock.json'];
+    if (lockText !== undefined) {
+      this.toolsBundle = new ToolsBundle(this, 'ToolsBundle', {
+        stateBucketPrefix: factory.stateBucketPrefix,
+        pipelineNamePrefix: prefix,
+        lockText,
+        accessLogsBucket: this.accessLogsBucket,
+        logsEncryptionKey: this.encryptionKey,
+        // The venv is built on the image the checkov action runs on (compute: of factory.yaml, this region).
+        compute: resolveCompute(
+          factory.compute,
+          Token.isUnresolved(this.region) ? undefined : this.region,
+          factoryFileOf(props.config),
+        ).checkov.size,
+      });
+      acknowledgeToolsBundle(this.toolsBundle);
+    }
 
     this.releaseTrigger = new ReleaseTrigger(this, 'ReleaseTrigger', {
       config: props.config,
@@ -159,5 +190,55 @@ function skipReleaseTriggerCheckov(trigger: ReleaseTrigger): void {
       'Calls only AWS APIs (CodeCommit, CodePipeline, DynamoDB, SNS, EventBridge); a VPC would add NAT or endpoints and no protection',
     CKV_AWS_115:
       'No reserved concurrency: a new account may have too little unreserved concurrency to reserve any; one invocation per tag event',
+  });
+}
+
+/**
+ * cdk-nag and checkov findings of the tools bundle that are design choices, each with its reason: the builder's
+ * own bundle prefix, its log streams, and the CDK custom resource that starts it on deploy.
+ */
+function acknowledgeToolsBundle(bundle: ToolsBundle): void {
+  const stack = Stack.of(bundle);
+  acknowledgeWildcards(
+    bundle.builderRole,
+    {
+      resources: [
+        bundle.bundleObjectsArn,
+        `${stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/codebuild/${bundle.builder.projectName}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })}:*`,
+        stack.formatArn({
+          service: 'codebuild',
+          resource: 'report-group',
+          resourceName: `${bundle.builder.projectName}-*`,
+        }),
+      ],
+    },
+    "The builder writes the objects of its own lock digest's bundle (and nothing else of the bucket); the log streams of its own log group and report groups named after it are CodeBuild defaults the CDK adds",
+  );
+  acknowledgeNag(
+    bundle.builder,
+    'AwsSolutions-CB4',
+    'No project KMS key: the builder has no artifacts and no cache; bundles are encrypted by the bundle key, logs by the factory key, and a project key would give the builder unconditioned use of it',
+  );
+  const providerRole = bundle.provider.role;
+  if (providerRole !== undefined) {
+    acknowledgeNag(
+      providerRole,
+      'AwsSolutions-IAM4',
+      "The CDK custom resource provider's role: AWSLambdaBasicExecutionRole only lets it write its own logs; its one other permission is codebuild:StartBuild on the builder",
+      ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+    );
+  }
+  skipCheckov(bundle.provider, {
+    CKV_AWS_116:
+      'CDK custom resource provider, invoked synchronously by CloudFormation, which reports its failures: no dead-letter queue',
+    CKV_AWS_117:
+      'Calls only the CodeBuild API (StartBuild on the builder); a VPC would add NAT or endpoints and no protection',
+    CKV_AWS_115:
+      'CDK custom resource provider: runs once per deploy that changes the lock digest; nothing to reserve',
+    CKV_AWS_173: 'CDK custom resource provider: its environment holds no secrets',
+  });
+  skipCheckov(bundle.builder, {
+    CKV_AWS_147:
+      'No project KMS key: the builder has no artifacts and no cache; bundles are encrypted by the bundle key and logs by the factory key',
   });
 }

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BUILDSPEC_NAMES, loadBuildSpec } from '../../src/pipeline';
+import { BUILDSPEC_NAMES, loadBuildSpec, type BuildSpecName } from '../../src/pipeline';
+import { TOOLS_BUNDLE_BUILDSPEC } from '../../src/pipeline/buildspec-loader';
 import { grammarScript } from '../../src/pipeline/buildspec-compose';
 import { projectRoot, toolsBinDir } from '../../src/local/project-paths';
 import { tempDir } from '../runner/harness';
@@ -38,7 +39,9 @@ test('the project scripts pass shellcheck', () => {
   expect(shellcheck(files)).toBe('');
 });
 
-describe.each(BUILDSPEC_NAMES)('buildspecs/%s.yml as CodeBuild receives it', (name) => {
+const SPECS: readonly (BuildSpecName | typeof TOOLS_BUNDLE_BUILDSPEC)[] = [...BUILDSPEC_NAMES, TOOLS_BUNDLE_BUILDSPEC];
+
+describe.each(SPECS)('buildspecs/%s.yml as CodeBuild receives it', (name) => {
   const spec = loadBuildSpec(name);
 
   test('every command block passes shellcheck', () => {

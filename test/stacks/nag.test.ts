@@ -1,7 +1,8 @@
 import { Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
-import { modelWith } from '../support/config-files';
+import { loadConfig } from '../../src/config';
+import { modelWith, writeConfigDir } from '../support/config-files';
 import { buildTestApp, TEST_ENV } from '../support/test-app';
 
 const DYNAMODB_FACTORY = [
@@ -52,6 +53,12 @@ describe('cdk-nag AwsSolutions over the whole app', () => {
         permissionsBoundaryArn: 'arn:aws:iam::111111111111:policy/boundary',
       },
     });
+    expect(synthError(() => testApp.app.synth())).toBeUndefined();
+  });
+
+  test('with the shipped tools lock (tools bundle bucket, builder, deploy trigger): no unacknowledged finding', () => {
+    const testApp = buildTestApp(loadConfig(writeConfigDir()), { nag: true });
+    expect(testApp.tooling.toolsBundle).toBeDefined();
     expect(synthError(() => testApp.app.synth())).toBeUndefined();
   });
 
