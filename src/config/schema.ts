@@ -180,7 +180,7 @@ export const approvalSchema = z.strictObject({
 export const promotionSchema = z
   .strictObject({
     from: nameSchema.describe(
-      'Source environment: a release tag of this environment starts only when its commit is the last one applied there for the same team and scope.',
+      'Source environment: a release tag of this environment starts only when its commit has been applied there (at any time) for the same team and scope.',
     ),
   })
   .describe('Promotion gate: releases here must have been applied in another environment first.');

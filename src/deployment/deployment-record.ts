@@ -5,6 +5,8 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
  * (no `expiresAt`):
  * - one deployment record per (environment, scope, team): the latest execution's state and the last apply;
  * - one drift record per (environment, scope, team), written by the drift checks;
+ * - one applied-commit record per (environment, scope, team, commit) ever applied there: the promotion gate's proof
+ *   that a commit ran in the source environment, whatever was applied there since;
  * - one execution registration per started execution, written by the tag handler so the execution events can be
  *   mapped back to the release (kept `EXECUTION_RETENTION_DAYS`).
  */
@@ -77,6 +79,7 @@ export interface DriftRecord extends Slot {
 export const DEPLOYMENT_PREFIX = 'deployment#';
 export const DRIFT_PREFIX = 'drift#';
 export const EXECUTION_PREFIX = 'execution#';
+export const APPLIED_PREFIX = 'applied#';
 
 export function deploymentKey(slot: Slot): string {
   return `${DEPLOYMENT_PREFIX}${slot.environment}#${slot.scope}#${slot.team}`;
@@ -84,6 +87,10 @@ export function deploymentKey(slot: Slot): string {
 
 export function driftKey(slot: Slot): string {
   return `${DRIFT_PREFIX}${slot.environment}#${slot.scope}#${slot.team}`;
+}
+
+export function appliedCommitKey(slot: Slot, commit: string): string {
+  return `${APPLIED_PREFIX}${slot.environment}#${slot.scope}#${slot.team}#${commit}`;
 }
 
 export function executionKey(executionId: string): string {
@@ -140,6 +147,19 @@ export function readDeploymentRecord(item: Item): DeploymentRecord | undefined {
             at: appliedAt,
           },
         }),
+  };
+}
+
+/** Reads an applied-commit record (the last apply of one commit in a slot); undefined when the item is not one. */
+export function readAppliedCommit(item: Item): AppliedRelease | undefined {
+  const [commit, at] = [str(item, 'commit'), num(item, 'appliedAt')];
+  if (str(item, 'kind') !== 'applied' || commit === undefined || at === undefined) return undefined;
+  return {
+    tag: str(item, 'tag') ?? '',
+    version: str(item, 'version') ?? '',
+    commit,
+    executionId: str(item, 'executionId') ?? '',
+    at,
   };
 }
 

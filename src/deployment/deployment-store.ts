@@ -7,14 +7,17 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import {
+  appliedCommitKey,
   DEPLOYMENT_PREFIX,
   deploymentKey,
   DRIFT_PREFIX,
   EXECUTION_RETENTION_DAYS,
   executionKey,
+  readAppliedCommit,
   readDeploymentRecord,
   readDriftRecord,
   readExecutionRegistration,
+  type AppliedRelease,
   type DeploymentRecord,
   type DeploymentState,
   type DriftRecord,
@@ -159,8 +162,35 @@ export class DeploymentStore {
     return this.conditionalUpdate(deploymentKey(registration), set.expression, condition, set.names, values);
   }
 
-  /** Records a successful apply as the slot's last apply, unless a later one is already recorded. */
+  /** The last apply of `commit` in `slot`, whatever was applied there since; undefined when it never was. */
+  async appliedCommit(slot: Slot, commit: string): Promise<AppliedRelease | undefined> {
+    const item = await this.getItem(appliedCommitKey(slot, commit));
+    return item === undefined ? undefined : readAppliedCommit(item);
+  }
+
+  /**
+   * Records a successful apply: as the commit's applied-commit record (kept for good, so the commit stays
+   * promotable after later applies) and as the slot's last apply, each unless a later apply is already recorded.
+   */
   async recordApplied(registration: ExecutionRegistration, at: number): Promise<RecordOutcome> {
+    const commit = setExpression({
+      kind: s('applied'),
+      environment: s(registration.environment),
+      scope: s(registration.scope),
+      team: s(registration.team),
+      tag: s(registration.tag),
+      version: s(registration.version),
+      commit: s(registration.commit),
+      executionId: s(registration.executionId),
+      appliedAt: n(at),
+    });
+    await this.conditionalUpdate(
+      appliedCommitKey(registration, registration.commit),
+      commit.expression,
+      'attribute_not_exists(#appliedAt) OR #appliedAt < :appliedAt',
+      commit.names,
+      commit.values,
+    );
     const set = setExpression({
       ...identity(registration),
       appliedTag: s(registration.tag),

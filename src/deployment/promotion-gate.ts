@@ -2,8 +2,9 @@ import type { AppliedRelease, Slot } from './deployment-record';
 import { slotName } from './deployment-record';
 
 /**
- * The promotion gate, pure: a release of an environment with `promotion.from` starts only when its commit is the
- * one last applied in the source environment for the same team and scope. Used by the tag handler (deployment
+ * The promotion gate, pure: a release of an environment with `promotion.from` starts only when its commit has been
+ * applied successfully in the source environment for the same team and scope (at any time: a later apply there
+ * does not make it unpromotable). Used by the tag handler (deployment
  * records) and the local runner (its run records) alike.
  */
 
@@ -21,18 +22,24 @@ export type PromotionCheck =
 
 const short = (commit: string): string => commit.slice(0, 7);
 
-/**
- * Checks a release of `target` (environment, scope, team) from `commit` against the last apply of the same team
- * and scope in `from` (undefined when nothing was ever applied there).
- */
+/** What the source environment ran for the same team and scope. */
+export interface SourceApplies {
+  /** The last apply of the release's commit there; undefined when it was never applied there. */
+  readonly commit: AppliedRelease | undefined;
+  /** The last apply of any commit there (for the reason); undefined when nothing was ever applied there. */
+  readonly last: AppliedRelease | undefined;
+}
+
+/** Checks a release of `target` (environment, scope, team) from `commit` against the applies of `from`. */
 export function checkPromotion(
   target: Slot,
   commit: string,
   from: string,
-  lastApplied: AppliedRelease | undefined,
+  source: SourceApplies,
 ): PromotionCheck {
-  if (lastApplied !== undefined && lastApplied.commit === commit)
-    return { ok: true, from, applied: lastApplied };
+  if (source.commit !== undefined && source.commit.commit === commit)
+    return { ok: true, from, applied: source.commit };
+  const lastApplied = source.last;
   const where = `${from} for ${slotName(target)}`;
   const last =
     lastApplied === undefined

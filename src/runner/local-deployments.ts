@@ -1,6 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DeploymentRecord, DeploymentState, DriftRecord, Slot } from '../deployment/deployment-record';
+import type {
+  AppliedRelease,
+  DeploymentRecord,
+  DeploymentState,
+  DriftRecord,
+  Slot,
+} from '../deployment/deployment-record';
 import { checkPromotion, type PromotionCheck } from '../deployment/promotion-gate';
 
 /**
@@ -174,8 +180,8 @@ export function localDrifts(dataDir: string): DriftRecord[] {
 }
 
 /**
- * The promotion gate on the local run records: `commit` must be the one last applied in `from` by a local run of the
- * same team and scope.
+ * The promotion gate on the local run records: `commit` must have been applied in `from` by a local run of the same
+ * team and scope (at any time).
  */
 export function localPromotionCheck(
   dataDir: string,
@@ -183,8 +189,27 @@ export function localPromotionCheck(
   commit: string,
   from: string,
 ): PromotionCheck {
-  const source = localDeployments(dataDir).find(
-    (d) => d.environment === from && d.scope === target.scope && d.team === target.team,
+  const inSource = readRunRecords(dataDir).filter(
+    (r) =>
+      r.applied &&
+      r.release.environment === from &&
+      r.release.region === target.scope &&
+      r.release.team === target.team,
   );
-  return checkPromotion(target, commit, from, source?.applied);
+  const latest = (runs: RunRecordView[]): AppliedRelease | undefined => {
+    const run = [...runs].sort((a, b) => runUpdatedAt(b) - runUpdatedAt(a))[0];
+    return run === undefined
+      ? undefined
+      : {
+          tag: run.release.tag,
+          version: run.release.version,
+          commit: run.commit,
+          executionId: run.runId,
+          at: runUpdatedAt(run),
+        };
+  };
+  return checkPromotion(target, commit, from, {
+    commit: latest(inSource.filter((r) => r.commit === commit)),
+    last: latest(inSource),
+  });
 }

@@ -227,16 +227,14 @@ export function createReleaseHandler(deps: ReleaseHandlerDependencies): ReleaseH
   async function promotionCheck(release: Release, commitId: string): Promise<PromotionCheck | undefined> {
     const from = findEnvironment(config, release.environment)?.promotion?.from;
     if (from === undefined) return undefined;
-    const source = await deps.deployments.deployment({
-      environment: from,
-      scope: release.region,
-      team: release.team,
-    });
+    const sourceSlot = { environment: from, scope: release.region, team: release.team };
+    const applied = await deps.deployments.appliedCommit(sourceSlot, commitId);
+    const last = applied === undefined ? (await deps.deployments.deployment(sourceSlot))?.applied : undefined;
     return checkPromotion(
       { environment: release.environment, scope: release.region, team: release.team },
       commitId,
       from,
-      source?.applied,
+      { commit: applied, last },
     );
   }
 

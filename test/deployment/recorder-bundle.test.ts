@@ -81,7 +81,11 @@ test('a registered execution succeeding updates its deployment record and the la
   const updates = dynamodb.commandCalls(UpdateItemCommand).map((c) => c.args[0].input);
   expect(updates.map((u) => u.Key)).toEqual([
     { pk: { S: 'deployment#staging#global#risk' } },
+    { pk: { S: `applied#staging#global#risk#${'c'.repeat(40)}` } },
     { pk: { S: 'deployment#staging#global#risk' } },
   ]);
-  expect(updates[1]?.ExpressionAttributeValues?.[':appliedCommit']).toEqual({ S: 'c'.repeat(40) });
+  expect(updates[1]?.ExpressionAttributeValues?.[':appliedAt']).toEqual({
+    N: String(Date.parse('2026-12-01T10:30:00Z')),
+  });
+  expect(updates[2]?.ExpressionAttributeValues?.[':appliedCommit']).toEqual({ S: 'c'.repeat(40) });
 });

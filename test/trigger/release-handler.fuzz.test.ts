@@ -338,9 +338,9 @@ function expectation(input: unknown): Expected {
 }
 
 /**
- * The promotion gate: prod releases only a commit applied in staging. Before each sample, the staging deployment
- * record of the sample's team and scope says its commit was applied when the commit starts with 0-7 (half of the
- * random commits), and another commit otherwise.
+ * The promotion gate: prod releases only a commit applied in staging. Before each sample, the staging records of
+ * the sample's team and scope say its commit was applied (an applied-commit record) when the commit starts with 0-7
+ * (half of the random commits); the deployment record's last apply is another commit either way.
  */
 const PROMOTED_FROM: Readonly<Record<string, string>> = { prod: 'staging' };
 const appliedInSource = (commit: string): boolean => /^[0-7]/.test(commit);
@@ -351,7 +351,6 @@ function seedPromotionSource(input: unknown): void {
   const release = releasesUnderContract(d.referenceName);
   const from = release === undefined ? undefined : PROMOTED_FROM[release.environment];
   if (release === undefined || from === undefined) return;
-  const applied = appliedInSource(d.commitId) ? d.commitId : PRIOR_COMMIT;
   const pk = `deployment#${from}#${release.scope}#${release.team}`;
   table.items.set(pk, {
     pk: { S: pk },
@@ -362,8 +361,22 @@ function seedPromotionSource(input: unknown): void {
     state: { S: 'applied' },
     appliedTag: { S: `${from}_${release.scope}/${release.team}/1.0.0` },
     appliedVersion: { S: '1.0.0' },
-    appliedCommit: { S: applied },
+    appliedCommit: { S: PRIOR_COMMIT },
     appliedExecutionId: { S: 'exec-staging' },
+    appliedAt: { N: String(T0 - DAY_MS) },
+  });
+  if (!appliedInSource(d.commitId)) return;
+  const appliedPk = `applied#${from}#${release.scope}#${release.team}#${d.commitId}`;
+  table.items.set(appliedPk, {
+    pk: { S: appliedPk },
+    kind: { S: 'applied' },
+    environment: { S: from },
+    scope: { S: release.scope },
+    team: { S: release.team },
+    tag: { S: `${from}_${release.scope}/${release.team}/1.0.0` },
+    version: { S: '1.0.0' },
+    commit: { S: d.commitId },
+    executionId: { S: 'exec-staging' },
     appliedAt: { N: String(T0 - DAY_MS) },
   });
 }

@@ -458,7 +458,7 @@ describe('a valid tag starts its environment pipeline on exactly the tagged comm
   });
 });
 
-describe('promotion gate: prod releases only the commit staging applied last, same team and scope (moto DynamoDB)', () => {
+describe('promotion gate: prod releases only a commit staging applied, same team and scope (moto DynamoDB)', () => {
   const PROD_TAG = 'prod_eu-central-1/research/1.4.0';
   const APPLIED_AT = Date.UTC(2026, 10, 19, 10, 0, 0);
   const GUIDANCE =
@@ -492,6 +492,17 @@ describe('promotion gate: prod releases only the commit staging applied last, sa
     await expect(world.handle(referenceEvent({ name: PROD_TAG }))).resolves.toMatchObject({
       status: 'started',
     });
+  });
+
+  test('a commit staging applied and has since moved past still promotes (a hotfix of an older release)', async () => {
+    const staging = await appliedInStaging('research', 'eu-central-1', COMMIT, '1.4.0', APPLIED_AT);
+    await appliedInStaging('research', 'eu-central-1', OTHER_COMMIT, '1.5.0', APPLIED_AT + 86400_000);
+    const outcome = await world.handle(referenceEvent({ name: PROD_TAG }));
+    const [execution] = await executions('prod');
+    expect(outcome).toEqual({ status: 'started', pipeline: 'tfpf-prod', executionId: execution!.id });
+    expect(execution!.variables.PROMOTED_FROM).toBe(
+      `staging on 2026-11-19T10:00:00.000Z (execution ${staging.executionId})`,
+    );
   });
 
   test('never applied in staging: rejected with not-promoted, nothing started', async () => {
