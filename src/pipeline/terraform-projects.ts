@@ -272,7 +272,7 @@ export function toolsLockFiles(config: FactoryModel): Record<string, string> {
 }
 
 /** Writes a composed buildspec to a content-addressed file for its S3 asset (same content, same file). */
-function buildSpecFile(spec: BuildSpecDocument): string {
+export function buildSpecFile(spec: BuildSpecDocument): string {
   const text = stringify(spec, { lineWidth: 0 });
   const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
   const dir = path.join(os.tmpdir(), 'tfpf-buildspecs', digest);
@@ -291,7 +291,7 @@ export function withoutCache(spec: BuildSpecDocument): BuildSpecDocument {
   return rest as BuildSpecDocument;
 }
 
-function buildEnvironment(compute: ProjectCompute): codebuild.BuildEnvironment {
+export function buildEnvironment(compute: ProjectCompute): codebuild.BuildEnvironment {
   switch (compute) {
     case 'lambda-2gb':
       return {
