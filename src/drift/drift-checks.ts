@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentModel, FactoryModel } from '../config/model';
 import { projectRoot } from '../local/project-paths';
 import { allowLogsEncryption } from '../pipeline/kms-policies';
+import { acknowledgeWildcards } from '../stacks/nag';
 import { driftProjectName } from '../pipeline/drift-project';
 import { CONFIG_DEFINE } from '../trigger/handler-environment';
 import { toTriggerConfig } from '../trigger/trigger-config';
@@ -278,6 +279,11 @@ export class DriftChecks extends Construct {
         actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
         resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: SYNC_RULE })],
       }),
+    );
+    acknowledgeWildcards(
+      machine,
+      { resources: [`${this.lister.functionArn}:*`, `${this.recorder.functionArn}:*`, '*'] },
+      'CDK grants of the state machine: the versions of the two drift functions it invokes, and X-Ray traces and CloudWatch Logs delivery, which take no resource-level permissions',
     );
     return machine;
   }
