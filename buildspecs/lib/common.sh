@@ -200,3 +200,41 @@ tfpf_terraform_setup() { # <action> <role variable name>
   tfpf_write_credentials "$1" "$2"
   tfpf_write_backend
 }
+
+# Mode of the plan buildspec: TFPF_MODE unset or "release" (the pipeline's plan action) or "drift" (a scheduled
+# drift check of an applied release). Prints the mode.
+tfpf_plan_mode() {
+  case "${TFPF_MODE:-release}" in
+    release | drift) echo "${TFPF_MODE:-release}" ;;
+    *) tfpf_invalid TFPF_MODE "${TFPF_MODE}" "release or drift" ;;
+  esac
+}
+
+# Drift mode: plans the applied release against the current state with -detailed-exitcode, never holding the lock
+# (-lock=false) and never writing state (a plan does not; the role cannot). The plan stays in $TFPF_WORK: there is
+# no artifact, so nothing of a drift check can ever be applied. Exports DRIFT_STATUS (none | drifted) and
+# DRIFT_ADD, DRIFT_CHANGE, DRIFT_DESTROY (a replacement counts once to add and once to destroy, as Terraform
+# counts it). A failed plan fails the build.
+tfpf_drift_check() {
+  local work="$TFPF_WORK/drift" rc=0
+  local -a drift_args
+  mkdir -p "$work"
+  cd "$TFPF_ROOT" || tfpf_fail "cannot enter the root module $TFPF_ROOT"
+  tfpf_read_var_args drift_args
+  "$TFPF_TF" init -input=false -no-color -backend-config="$TFPF_WORK/backend.hcl"
+  "$TFPF_TF" plan -input=false -no-color -lock=false -detailed-exitcode -out="$work/tfplan" "${drift_args[@]}" || rc=$?
+  case "$rc" in
+    0) DRIFT_STATUS=none ;;
+    2) DRIFT_STATUS=drifted ;;
+    *) tfpf_fail "drift check: $TFPF_TF plan failed (exit $rc); nothing was recorded as drift" ;;
+  esac
+  "$TFPF_TF" show -json "$work/tfplan" >"$work/plan.json"
+  python3 "$TFPF_LIB/tfpf_stage.py" drift-counts "$work/plan.json" >"$work/counts"
+  {
+    read -r DRIFT_ADD
+    read -r DRIFT_CHANGE
+    read -r DRIFT_DESTROY
+  } <"$work/counts"
+  export DRIFT_STATUS DRIFT_ADD DRIFT_CHANGE DRIFT_DESTROY
+  echo "DRIFT_STATUS=$DRIFT_STATUS ($DRIFT_ADD to add, $DRIFT_CHANGE to change, $DRIFT_DESTROY to destroy)"
+}

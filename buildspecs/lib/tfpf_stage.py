@@ -5,6 +5,7 @@
   digest <dir>                            the digest of a plan artifact folder
   check-artifact <dir> <digest> <work>    copy the plan artifact to <work>/plan, refuse it unless it has <digest>
   check-state <plan-meta> <state>         refuse a plan made against another state serial or lineage
+  drift-counts <plan.json>                resources to add, change, destroy (one per line) of a drift plan
 
 Release values come from the environment (validated by common.sh before any of this runs).
 """
@@ -358,7 +359,25 @@ def check_state(meta_file, state_file):
     print(f"state unchanged since the plan (serial {serial}, lineage {lineage or '(none)'})")
 
 
+def drift_counts(plan_file):
+    """Terraform's own counting: a replacement is one to add and one to destroy."""
+    plan = json.load(open(plan_file))
+    add = change = destroy = 0
+    for rc in plan.get("resource_changes") or []:
+        if rc.get("mode") == "data":
+            continue
+        actions = (rc.get("change") or {}).get("actions") or []
+        if "create" in actions:
+            add += 1
+        if "delete" in actions:
+            destroy += 1
+        if actions == ["update"]:
+            change += 1
+    print(f"{add}\n{change}\n{destroy}")
+
+
 COMMANDS = {
+    "drift-counts": (drift_counts, 1),
     "release-vars": (release_vars, 3),
     "plan-summary": (plan_summary, 2),
     "digest": (lambda folder: print(artifact_digest(folder)), 1),

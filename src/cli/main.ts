@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { checkRuleCommand } from './commands/check-rule';
 import { registerDoctorCommand } from './commands/doctor';
+import { DRIFT_USAGE_ERROR, registerDriftCommand } from './commands/drift';
 import { registerRunCommand } from './commands/run';
 import { registerStatusCommand } from './commands/status';
 import { defaultToolingRegion, summaryCommand } from './commands/summary';
@@ -63,6 +64,7 @@ export function buildProgram(io: CliIo, result: { code: number | Promise<number>
 
   registerRunCommand(program, io, result, configOption);
   registerStatusCommand(program, io, result, configOption);
+  registerDriftCommand(program, io, result, configOption);
   registerToolsCommand(program, io, result, configOption);
   registerDoctorCommand(program, io, result, configOption);
 
@@ -96,7 +98,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     await program.parseAsync([...argv]);
   } catch (error) {
     if (error instanceof CommanderError) {
-      // --help and --version exit 0; usage errors exit 2 (commander already printed the message).
+      // --help and --version exit 0; usage errors exit 2 (commander already printed the message), except for
+      // `tfpf drift`, whose 2 means drift.
+      if (error.code === DRIFT_USAGE_ERROR) return 1;
       return error.exitCode === 0 ? 0 : 2;
     }
     throw error;

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AWS_REGIONS } from './aws-regions';
+import { driftSchema } from './drift-schema';
 import { layoutSchema } from './layout-schema';
+import { notificationsSchema } from './notifications-schema';
 import { scannersSchema } from './scanners-schema';
 import { describe, exactVersionSchema, requiredString } from './schema-primitives';
 import { didYouMean } from './suggest';
@@ -15,6 +17,13 @@ export {
   type LayoutConfig,
   type ReleaseField,
 } from './layout-schema';
+export {
+  DEFAULT_DRIFT_CONCURRENCY,
+  driftSchema,
+  MAX_DRIFT_CONCURRENCY,
+  type DriftConfig,
+} from './drift-schema';
+export { notificationsSchema, type NotificationsConfig } from './notifications-schema';
 export {
   SCANNER_REPO_CONFIG_MODES,
   scannersSchema,
@@ -211,6 +220,8 @@ export const environmentSchema = z
       .optional()
       .describe('Require approval here. Default: true when listed in factory protectedEnvironments.'),
     promotion: promotionSchema.optional(),
+    drift: driftSchema.optional(),
+    notifications: notificationsSchema.optional(),
   })
   .describe('One environment (pipelines/<env>.yaml).');
 

@@ -70,6 +70,12 @@ export const PLAN_EXPORTS = [
   'PLAN_DIGEST',
   /** Number of repository values that disagreed with the release values (and were overridden). */
   'PLAN_OVERRIDES',
+  /** Drift mode only (the drift project; `not-checked` in the pipeline): none | drifted, read by the drift recorder. */
+  'DRIFT_STATUS',
+  /** Drift mode only: resources to add, change and destroy (Terraform's counts). */
+  'DRIFT_ADD',
+  'DRIFT_CHANGE',
+  'DRIFT_DESTROY',
 ] as const;
 
 /** Variables every scanner action exports (buildspec `env.exported-variables`), read as `#{<Namespace>.NAME}`. */

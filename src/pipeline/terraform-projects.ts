@@ -140,6 +140,8 @@ export class TerraformProjects extends Construct {
   public readonly compute: ResolvedCompute;
   /** Digest of the config's tools lock, whose bundle the projects read (absent without a lock). */
   public readonly lockDigest?: string;
+  /** Where the actions find their tools bundle (empty without a tools lock); the drift build uses it too. */
+  public readonly toolsBundleEnvironment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: TerraformProjectsProps) {
     super(scope, id);
@@ -199,6 +201,7 @@ export class TerraformProjects extends Construct {
         : lockDigestOf(lockText, path.join(props.config.dir, 'tools.lock.json'));
     const bundleEnv =
       this.lockDigest === undefined ? {} : toolsBundleEnvironment(bundleNames, this.lockDigest);
+    this.toolsBundleEnvironment = bundleEnv;
     for (const name of Object.keys(KINDS) as BuildSpecName[]) {
       const kind = KINDS[name];
       const file = path.join(buildSpecDir, `${name}.yml`);

@@ -23,3 +23,11 @@ export {
   type ActionOutcome,
   type StateOption,
 } from './run-release';
+export {
+  runDrift,
+  lastAppliedRun,
+  localDriftRecordFile,
+  readLocalDriftRecord,
+  type DriftRequest,
+  type DriftResult,
+} from './run-drift';

@@ -11,8 +11,9 @@ import { checkPromotion, type PromotionCheck } from '../deployment/promotion-gat
 
 /**
  * The local runner's equivalents of the ledger's records, read from its own files: one deployment record per
- * (environment, scope, team) from the run records (`<dataDir>/runs/<id>/run.json`), and the drift records kept as
- * `<dataDir>/drift/*.json` (one JSON object per file, with the drift record's attributes). Unreadable or foreign
+ * (environment, scope, team) from the run records (`<dataDir>/runs/<id>/run.json`; drift runs skipped), and the drift
+ * records kept as `<dataDir>/drift/<environment>/<scope>/<team>.json` (one JSON object per file, with the drift
+ * record's attributes). Unreadable or foreign
  * files are skipped, never trusted.
  */
 
@@ -70,6 +71,8 @@ function asRun(value: unknown): RunRecordView | undefined {
     r.stateKey,
   ];
   if (!strings.every((s) => typeof s === 'string') || typeof value.applied !== 'boolean') return undefined;
+  // A drift check (`tfpf drift`) is a plan of an applied release, not a release: it has its own record.
+  if (value.mode === 'drift') return undefined;
   return value as unknown as RunRecordView;
 }
 
@@ -144,16 +147,33 @@ export function localDeployments(dataDir: string): DeploymentRecord[] {
   return records;
 }
 
-/** The local drift records (`<dataDir>/drift/*.json`). */
+/** Sub-folders of `dir` (none when it is absent or not a folder). */
+function subdirectories(dir: string): string[] {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => path.join(dir, e.name))
+    .sort();
+}
+
+/** The local drift record files, `<dataDir>/drift/<environment>/<scope>/<team>.json` (what `tfpf drift` writes). */
+function driftRecordFiles(dataDir: string): string[] {
+  const files: string[] = [];
+  for (const envDir of subdirectories(path.join(dataDir, 'drift')))
+    for (const scopeDir of subdirectories(envDir))
+      for (const entry of fs
+        .readdirSync(scopeDir, { withFileTypes: true })
+        .sort((a, b) => (a.name < b.name ? -1 : 1)))
+        if (entry.isFile() && entry.name.endsWith('.json')) files.push(path.join(scopeDir, entry.name));
+  return files;
+}
+
+/** The local drift records (`<dataDir>/drift/<environment>/<scope>/<team>.json`). */
 export function localDrifts(dataDir: string): DriftRecord[] {
-  const dir = path.join(dataDir, 'drift');
-  if (!fs.existsSync(dir)) return [];
   const out: DriftRecord[] = [];
-  for (const name of fs
-    .readdirSync(dir)
-    .filter((n) => n.endsWith('.json'))
-    .sort()) {
-    const value = readJson(path.join(dir, name));
+  for (const file of driftRecordFiles(dataDir)) {
+    const value = readJson(file);
     if (!isRecord(value)) continue;
     const { environment, scope, team, checkedAt, drifted } = value;
     if (typeof environment !== 'string' || typeof scope !== 'string' || typeof team !== 'string') continue;

@@ -97,9 +97,11 @@ export interface RunResult {
 }
 
 /** Saved in <run>/run.json: everything needed to apply the run's plan later (`--resume <id> --approve`). */
-interface RunRecord {
+export interface RunRecord {
   readonly format: 1;
   readonly runId: string;
+  /** `drift` for a drift check (`tfpf drift`: a plan in drift mode, never applied); absent for a release run. */
+  readonly mode?: 'drift';
   readonly createdAt: string;
   readonly repo: string;
   readonly release: Release;
@@ -186,7 +188,15 @@ function elapsed(since: number): string {
   return `${((Date.now() - since) / 1000).toFixed(1).padStart(5)} s`;
 }
 
-class ActionRunner {
+/** Per-action settings beyond the run's own (a drift check's TFPF_MODE, its project without artifacts). */
+export interface ActionOptions {
+  /** Added to the action's environment, as a project's environment variables are. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** The project has no artifacts (CodeBuild NO_ARTIFACTS): the buildspec's `artifacts:` is not collected. */
+  readonly withoutArtifacts?: boolean;
+}
+
+export class ActionRunner {
   constructor(
     private readonly runDir: string,
     private readonly record: RunRecord,
@@ -209,7 +219,11 @@ class ActionRunner {
       : {};
   }
 
-  async run(stage: 'Checks' | 'Apply', action: ActionName): Promise<ActionOutcome> {
+  async run(
+    stage: 'Checks' | 'Apply',
+    action: ActionName,
+    options: ActionOptions = {},
+  ): Promise<ActionOutcome> {
     const label = `${stage}/${action}`;
     this.io.out(`[${elapsed(this.started)}] ${label.padEnd(14)} started`);
     const outDir = path.join(this.runDir, action);
@@ -221,7 +235,9 @@ class ActionRunner {
     const secondary =
       action === 'apply' ? { PlanOutput: path.join(this.runDir, 'plan', 'artifacts') } : undefined;
     const logFile = path.join(outDir, 'build.log');
-    const spec = loadBuildSpecFile(path.join(this.buildspecDir, `${action}.yml`), this.generatedFiles());
+    const loaded = loadBuildSpecFile(path.join(this.buildspecDir, `${action}.yml`), this.generatedFiles());
+    const { artifacts: _artifacts, ...withoutArtifacts } = loaded;
+    const spec = options.withoutArtifacts === true ? withoutArtifacts : loaded;
     const project = `${this.record.pipeline}-${action}`;
     let build: BuildResult;
     try {
@@ -233,6 +249,7 @@ class ActionRunner {
         baseEnvironment: machineEnvironment(tmpDir),
         environment: {
           ...this.record.projectEnvironment,
+          ...options.environment,
           ...this.record.pipelineVariables,
           // #{SourceVariables.CommitId} in the pipeline: the commit the Source action checked out.
           SOURCE_COMMIT: this.record.commit,
@@ -284,22 +301,23 @@ class ActionRunner {
   }
 }
 
-function readRecord(runDir: string): RunRecord {
+export function readRecord(runDir: string): RunRecord {
   const file = path.join(runDir, 'run.json');
   if (!fs.existsSync(file))
     throw new RunSetupError(`no run ${path.basename(runDir)} in ${path.dirname(runDir)}`);
   return JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord;
 }
 
-function writeRecord(runDir: string, record: RunRecord): void {
+export function writeRecord(runDir: string, record: RunRecord): void {
   fs.writeFileSync(path.join(runDir, 'run.json'), `${JSON.stringify(record, null, 2)}\n`);
 }
 
 /** Prepares a new run: resolves the tag, the local tools, the source snapshot and where state goes. */
-function prepareNewRun(
+export function prepareNewRun(
   request: RunRequest,
   dataDir: string,
   io: CliIo,
+  mode?: 'drift',
 ): { record: RunRecord; runDir: string } {
   const config = request.config;
   if (config === undefined || request.tag === undefined || request.repo === undefined) {
@@ -357,6 +375,7 @@ function prepareNewRun(
   const record: RunRecord = {
     format: 1,
     runId,
+    ...(mode === undefined ? {} : { mode }),
     createdAt: new Date().toISOString(),
     repo,
     release,
@@ -381,7 +400,7 @@ function prepareNewRun(
   writeRecord(runDir, record);
 
   io.out(
-    `tfpf run ${runId}: ${release.tag} → pipeline ${release.pipeline} (account ${release.account}, ${release.targetRegion})`,
+    `tfpf ${mode ?? 'run'} ${runId}: ${release.tag} → pipeline ${release.pipeline} (account ${release.account}, ${release.targetRegion})`,
   );
   io.out(`  source   ${path.relative(process.cwd(), repo) || '.'}: ${source.files} file(s), ${source.note}`);
   io.out(`  engine   ${toolchain.engine} ${toolchain.engineVersion} from ${toolchain.binDir}`);
@@ -395,7 +414,7 @@ function prepareNewRun(
   io.out(
     `  locking  ${locking.locking}${locking.lockTable ? ` (table ${locking.lockTable})` : ''}${locking.note ? `: ${locking.note}` : ''}`,
   );
-  if (env !== undefined && !env.approval.required) {
+  if (mode === undefined && env !== undefined && !env.approval.required) {
     io.out(
       '  note     this environment has no approval stage in the pipeline; locally, apply still needs --approve',
     );
@@ -403,7 +422,7 @@ function prepareNewRun(
   return { record, runDir };
 }
 
-function stateNeeds(record: RunRecord): { bucket: string; region: string; lockTable?: string } {
+export function stateNeeds(record: RunRecord): { bucket: string; region: string; lockTable?: string } {
   const env = record.projectEnvironment;
   return {
     bucket: env.STATE_BUCKET as string,
@@ -593,7 +612,7 @@ export async function runRelease(request: RunRequest, io: CliIo): Promise<RunRes
  * SIGINT/SIGTERM while a run goes on: stop every build's process group (through the abort signal), then let the
  * run finish its cleanup (state snapshot, moto stopped) and exit 130/143. A second signal is not needed.
  */
-function watchSignals(io: CliIo): {
+export function watchSignals(io: CliIo): {
   controller: AbortController;
   signal: () => NodeJS.Signals | undefined;
   dispose: () => void;

@@ -9,6 +9,8 @@ import type { EnvironmentModel, FactoryModel } from '../config/model';
 import { pipelineName } from '../naming';
 import { skipCheckov } from '../pipeline/checkov';
 import { describeCompute, factoryFileOf, resolveCompute, withComputeOverrides } from '../pipeline/compute';
+import { ChatNotifications } from '../pipeline/chat-notifications';
+import { DriftProject } from '../pipeline/drift-project';
 import { EnvironmentPipeline } from '../pipeline/environment-pipeline';
 import { allowLogsEncryption } from '../pipeline/kms-policies';
 import { stateResourceArns } from '../pipeline/state-access';
@@ -54,6 +56,10 @@ export class EnvironmentPipelineStack extends Stack {
   public readonly approvalTopic?: sns.Topic;
   public readonly projects: TerraformProjects;
   public readonly pipeline: EnvironmentPipeline;
+  /** Drift project (`<prefix>-<env>-drift`); absent without `drift:`. */
+  public readonly driftProject?: DriftProject;
+  /** AWS Chatbot channel of the approval and failure topics; absent without `notifications:`. */
+  public readonly chatNotifications?: ChatNotifications;
 
   constructor(scope: Construct, id: string, props: EnvironmentPipelineStackProps) {
     const env = props.environment;
@@ -130,6 +136,34 @@ export class EnvironmentPipelineStack extends Stack {
       approvalTopic: this.approvalTopic,
     });
 
+    const repository = codecommit.Repository.fromRepositoryName(this, 'DriftRepository', factory.repository);
+    if (env.drift !== undefined) {
+      this.driftProject = new DriftProject(this, 'Drift', {
+        config: props.config,
+        environment: env,
+        repository,
+        planRole: this.projects.planRole,
+        toolsBundleEnvironment: this.projects.toolsBundleEnvironment,
+        encryptionKey: this.pipelineKey,
+        compute: this.projects.compute,
+        buildSpecDir: props.buildSpecDir,
+      });
+    }
+    if (env.notifications !== undefined) {
+      this.chatNotifications = new ChatNotifications(this, 'Chat', {
+        name,
+        slack: env.notifications.slack,
+        topics: [
+          ...(this.approvalTopic === undefined ? [] : [this.approvalTopic]),
+          sns.Topic.fromTopicArn(
+            this,
+            'FailureTopic',
+            this.formatArn({ service: 'sns', resource: `${factory.pipelineNamePrefix}-failures` }),
+          ),
+        ],
+      });
+    }
+
     this.acknowledgeGrants(stateNames(factory, env.environment), toolsBundleNames(factory));
 
     // Synth output (`cdk synth` prints info annotations): the compute of each action and the stage budget.
@@ -161,7 +195,18 @@ export class EnvironmentPipelineStack extends Stack {
     acknowledgeWildcards(this.pipeline, artifacts, artifactReason);
     acknowledgeWildcards(this.projects, artifacts, artifactReason);
 
-    for (const project of Object.values(this.projects.projects)) {
+    const projects = [
+      ...Object.values(this.projects.projects),
+      ...(this.driftProject === undefined ? [] : [this.driftProject.project]),
+    ];
+    if (this.driftProject !== undefined) {
+      acknowledgeWildcards(
+        this.projects,
+        { actions: ['kms:GenerateDataKey*', 'kms:ReEncrypt*'] },
+        "CodeBuild grants of the drift project on this environment's own pipeline key (its build logs)",
+      );
+    }
+    for (const project of projects) {
       acknowledgeWildcards(
         this.projects,
         {

@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { FactoryModel } from '../config/model';
+import { DriftChecks } from '../drift/drift-checks';
 import { pipelineName, stateBucketName } from '../naming';
 import { skipCheckov } from '../pipeline/checkov';
 import { DeploymentRecorder } from '../deployment/deployment-recorder';
@@ -48,6 +49,8 @@ export class ToolingStack extends Stack {
   public readonly failureNotifier: FailureNotifier;
   /** Deployment records (what runs where) from the pipelines' execution and approval events. */
   public readonly deploymentRecorder: DeploymentRecorder;
+  /** Scheduled drift checks; absent when no environment sets `drift:`. */
+  public readonly driftChecks?: DriftChecks;
 
   constructor(scope: Construct, id: string, props: ToolingStackProps) {
     super(scope, id, {
@@ -174,6 +177,24 @@ export class ToolingStack extends Stack {
       table: this.releaseTrigger.releaseTable,
       encryptionKey: this.encryptionKey,
     });
+    if (props.config.environments.some((env) => env.drift !== undefined)) {
+      this.driftChecks = new DriftChecks(this, 'DriftChecks', {
+        config: props.config,
+        ledger: this.releaseTrigger.releaseTable,
+        failureTopic: this.failureTopic,
+        encryptionKey: this.encryptionKey,
+      });
+      for (const fn of [this.driftChecks.lister, this.driftChecks.recorder]) {
+        skipCheckov(fn.node.defaultChild as lambda.CfnFunction, {
+          CKV_AWS_116:
+            'Invoked synchronously by the drift state machine, which retries and catches its errors: no asynchronous invocation to dead-letter',
+          CKV_AWS_117:
+            'Calls only AWS APIs (DynamoDB, SNS, EventBridge); a VPC would add NAT or endpoints and no protection',
+          CKV_AWS_115:
+            'No reserved concurrency: a new account may have too little unreserved concurrency to reserve any; the Map state bounds the calls',
+        });
+      }
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/output';
 import type { ExecutionRegistration } from '../../src/deployment/deployment-record';
 import { DeploymentStore } from '../../src/deployment/deployment-store';
+import { localDriftRecordFile } from '../../src/runner/run-drift';
 import { SHIPPED_CONFIG_DIR } from '../support/config-files';
 import { useMotoServer } from '../support/moto';
 
@@ -262,9 +263,21 @@ describe("tfpf status --local (the local runner's records)", () => {
       taggedBy: 'local:bob',
     });
     fs.mkdirSync(path.join(dataDir, 'runs', 'not-a-run'));
-    fs.mkdirSync(path.join(dataDir, 'drift'));
+    // A drift check's run (tfpf drift) is a plan of the applied release, not a release: status must skip it.
+    writeRun('20261201-130000-dddd', {
+      runId: '20261201-130000-dddd',
+      createdAt: '2026-12-01T13:00:00.000Z',
+      commit: COMMIT_A,
+      pipeline: 'tfpf-staging',
+      release: release('staging', '1.4.0'),
+      checks: { plan: 'SUCCEEDED' },
+      applied: false,
+      mode: 'drift',
+    });
+    const driftFile = localDriftRecordFile(dataDir, 'staging', 'eu-central-1', 'research');
+    fs.mkdirSync(path.dirname(driftFile), { recursive: true });
     fs.writeFileSync(
-      path.join(dataDir, 'drift', 'staging#eu-central-1#research.json'),
+      driftFile,
       JSON.stringify({
         kind: 'drift',
         environment: 'staging',
