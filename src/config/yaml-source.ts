@@ -1,4 +1,4 @@
-import { Document, LineCounter, parseDocument, isAlias, isMap, isNode, isScalar, isSeq } from 'yaml';
+import { Document, LineCounter, parseDocument, isMap, isNode, isScalar, isSeq } from 'yaml';
 import type { ConfigProblem } from './config-error';
 import { formatFieldPath } from './schema-paths';
 
@@ -41,7 +41,7 @@ export class YamlSource {
       file: this.file,
       field: '',
       message: `YAML syntax error: ${error.message.split('\n')[0]}`,
-      line: error.linePos?.[0]?.line,
+      line: this.lineCounter.linePos(error.pos[0]).line,
     }));
     return syntax.length > 0 ? syntax : this.reservedKeyProblems();
   }
@@ -78,9 +78,6 @@ export class YamlSource {
     for (let depth = path.length; depth >= 0; depth--) {
       const node = this.document.getIn(path.slice(0, depth) as unknown[], true);
       if (isNode(node) && node.range) return this.lineCounter.linePos(node.range[0]).line;
-      if (depth === 0 && isMap(this.document.contents) && this.document.contents.range) {
-        return this.lineCounter.linePos(this.document.contents.range[0]).line;
-      }
     }
     return undefined;
   }
@@ -88,7 +85,7 @@ export class YamlSource {
   private reservedKeyProblems(): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     const walk = (node: unknown, path: readonly PropertyKey[]): void => {
-      if (isAlias(node)) return; // its anchor is walked where it is defined
+      // An alias (`*name`) is neither a list nor a mapping: its anchor is walked where it is defined.
       if (isSeq(node)) {
         node.items.forEach((item, index) => walk(item, [...path, index]));
         return;
