@@ -126,3 +126,14 @@ test('isAwsRegion: the listed region codes only', () => {
   expect(isAwsRegion('eu-central-9')).toBe(false);
   expect(isAwsRegion('')).toBe(false);
 });
+
+describe('YAML aliases', () => {
+  const withAliases = (count: number): Record<string, string> => ({
+    'dev.yaml': `${DEV}x: &name value\ny: [${Array.from({ length: count }, () => '*name').join(', ')}]\n`,
+  });
+  test('more than 50 alias references are refused, even of a plain value', () => {
+    expect(problemsOf(withAliases(60))).toEqual([
+      'pipelines/dev.yaml: YAML aliases expand too far (more than 50 alias references, the pattern of an alias bomb); write the values out instead of referencing anchors',
+    ]);
+  });
+});
