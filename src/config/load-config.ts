@@ -152,7 +152,7 @@ export function buildModel(dir: string, shownDir: string, files: readonly Config
   if (strayFactory) {
     problems.push({ file: show(strayFactory.name), field: '', message: `rename to ${FACTORY_FILE}` });
   }
-  let factory: FactoryConfig | undefined;
+  let factory: { readonly config: FactoryConfig; readonly source: YamlSource } | undefined;
   if (factoryFile === undefined) {
     problems.push({
       file: show(FACTORY_FILE),
@@ -161,10 +161,12 @@ export function buildModel(dir: string, shownDir: string, files: readonly Config
         'missing: every configuration folder needs factory.yaml (repository, stateBucketPrefix, globalRegion, tools)',
     });
   } else {
-    factory = validate(factorySchema, new YamlSource(show(factoryFile.name), factoryFile.text), problems);
+    const source = new YamlSource(show(factoryFile.name), factoryFile.text);
+    const config = validate(factorySchema, source, problems);
+    if (config !== undefined) factory = { config, source };
   }
 
-  const environments: EnvironmentModel[] = [];
+  const valid: { readonly env: EnvironmentConfig; readonly file: string }[] = [];
   const seen = new Map<string, string>();
   const parsed: ParsedEnvironment[] = [];
   for (const file of files) {
@@ -174,8 +176,7 @@ export function buildModel(dir: string, shownDir: string, files: readonly Config
     const source = new YamlSource(shown, file.text);
     const env: EnvironmentConfig | undefined = validate(environmentSchema, source, problems);
     if (env === undefined) continue;
-    const fileProblems = checkEnvironment(env, stem, source, factory);
-    problems.push(...fileProblems);
+    problems.push(...checkEnvironment(env, stem, source, factory?.config));
     const previous = seen.get(env.environment);
     if (previous !== undefined) {
       problems.push({
@@ -188,13 +189,7 @@ export function buildModel(dir: string, shownDir: string, files: readonly Config
     }
     seen.set(env.environment, shown);
     parsed.push({ config: env, source });
-    if (fileProblems.length > 0) continue;
-    const { $schema: _schema, protected: explicitProtected, ...rest } = env;
-    environments.push({
-      ...rest,
-      protected: explicitProtected ?? factory?.protectedEnvironments.includes(env.environment) ?? false,
-      file: shown,
-    });
+    valid.push({ env, file: shown });
   }
 
   problems.push(...checkPromotions(parsed));
@@ -206,14 +201,18 @@ export function buildModel(dir: string, shownDir: string, files: readonly Config
       message: 'no environments: add at least one <env>.yaml file next to factory.yaml',
     });
   }
-  if (factory !== undefined && factoryFile !== undefined) {
-    problems.push(
-      ...checkFactory(factory, new YamlSource(show(factoryFile.name), factoryFile.text), [...seen.keys()]),
-    );
-  }
+  if (factory !== undefined) problems.push(...checkFactory(factory.config, factory.source, [...seen.keys()]));
 
   if (problems.length > 0 || factory === undefined) throw new ConfigError(problems);
-  const { $schema: _factorySchema, ...factorySettings } = factory;
+  const { $schema: _factorySchema, ...factorySettings } = factory.config;
+  const environments = valid.map(({ env, file }): EnvironmentModel => {
+    const { $schema: _schema, protected: explicitProtected, ...rest } = env;
+    return {
+      ...rest,
+      protected: explicitProtected ?? factorySettings.protectedEnvironments.includes(env.environment),
+      file,
+    };
+  });
   environments.sort((a, b) => a.environment.localeCompare(b.environment));
   return { dir, factory: factorySettings, environments };
 }

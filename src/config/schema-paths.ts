@@ -10,45 +10,47 @@ export function formatFieldPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** The parts of a zod schema's definition the walker reads: each is present only on the kinds that have it. */
 interface SchemaDef {
-  readonly type: string;
+  /** Object schemas: the schema of each key. */
   readonly shape?: Record<string, z.ZodType>;
+  /** Wrappers (`.default()`, `.optional()`, `.prefault()`): the wrapped schema. */
   readonly innerType?: z.ZodType;
+  /** Record schemas: the schema of each value. */
   readonly valueType?: z.ZodType;
+  /** Array schemas: the schema of each element. */
   readonly element?: z.ZodType;
-  readonly in?: z.ZodType;
 }
 
 function defOf(schema: z.ZodType): SchemaDef {
   return (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
 }
 
+/** The schema inside the wrappers (`.default()`, `.optional()`, `.prefault()`) around `schema`. */
 function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
-  for (;;) {
-    const def = defOf(current);
-    if ((def.type === 'default' || def.type === 'optional' || def.type === 'prefault') && def.innerType) {
-      current = def.innerType;
-    } else if (def.type === 'pipe' && def.in) {
-      current = def.in;
-    } else {
-      return current;
-    }
+  for (let inner = defOf(current).innerType; inner !== undefined; inner = defOf(current).innerType) {
+    current = inner;
   }
+  return current;
 }
 
-/** The keys an object schema allows at `path` (for "unknown key" messages), public keys only. */
+/**
+ * The keys an object schema allows at `path` (for "unknown key" messages), public keys only; none when `path`
+ * leads to no object schema.
+ */
 export function allowedKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   let current: z.ZodType | undefined = unwrap(schema);
   for (const segment of path) {
     if (current === undefined) return [];
     const def = defOf(current);
-    if (def.type === 'object' && def.shape && typeof segment === 'string') current = def.shape[segment];
-    else if (def.type === 'record') current = def.valueType;
-    else if (def.type === 'array') current = def.element;
+    let next: z.ZodType | undefined;
+    if (def.shape !== undefined) next = def.shape[String(segment)];
+    else if (def.valueType !== undefined) next = def.valueType;
+    else if (def.element !== undefined) next = def.element;
     else return [];
-    if (current !== undefined) current = unwrap(current);
+    current = next === undefined ? undefined : unwrap(next);
   }
-  const def = current === undefined ? undefined : defOf(current);
-  return def?.type === 'object' && def.shape ? Object.keys(def.shape).filter((key) => key !== '$schema') : [];
+  const shape = current === undefined ? undefined : defOf(current).shape;
+  return shape === undefined ? [] : Object.keys(shape).filter((key) => key !== '$schema');
 }

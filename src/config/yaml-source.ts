@@ -1,4 +1,4 @@
-import { Document, LineCounter, parseDocument, isAlias, isMap, isNode, isScalar, isSeq } from 'yaml';
+import { Document, LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Node } from 'yaml';
 import type { ConfigProblem } from './config-error';
 import { formatFieldPath } from './schema-paths';
 
@@ -41,7 +41,7 @@ export class YamlSource {
       file: this.file,
       field: '',
       message: `YAML syntax error: ${error.message.split('\n')[0]}`,
-      line: error.linePos?.[0]?.line,
+      line: this.lineCounter.linePos(error.pos[0]).line,
     }));
     return syntax.length > 0 ? syntax : this.reservedKeyProblems();
   }
@@ -77,36 +77,41 @@ export class YamlSource {
   lineOf(path: readonly PropertyKey[]): number | undefined {
     for (let depth = path.length; depth >= 0; depth--) {
       const node = this.document.getIn(path.slice(0, depth) as unknown[], true);
-      if (isNode(node) && node.range) return this.lineCounter.linePos(node.range[0]).line;
-      if (depth === 0 && isMap(this.document.contents) && this.document.contents.range) {
-        return this.lineCounter.linePos(this.document.contents.range[0]).line;
-      }
+      if (isNode(node)) return this.lineAt(node);
     }
     return undefined;
+  }
+
+  /** The line a parsed node starts on (every node parsed from text has its range). */
+  private lineAt(node: Node): number | undefined {
+    return node.range ? this.lineCounter.linePos(node.range[0]).line : undefined;
   }
 
   private reservedKeyProblems(): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     const walk = (node: unknown, path: readonly PropertyKey[]): void => {
-      if (isAlias(node)) return; // its anchor is walked where it is defined
+      // An alias (`*name`) is neither a list nor a mapping: its anchor is walked where it is defined.
       if (isSeq(node)) {
         node.items.forEach((item, index) => walk(item, [...path, index]));
         return;
       }
       if (!isMap(node)) return;
       for (const pair of node.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
-        if (key !== undefined && RESERVED_KEYS.has(key)) {
-          const range = isNode(pair.key) ? pair.key.range : undefined;
+        if (!isScalar(pair.key)) {
+          walk(pair.value, path); // a list or mapping as a key: its value has no field name of its own
+          continue;
+        }
+        const key = String(pair.key.value);
+        if (RESERVED_KEYS.has(key)) {
           problems.push({
             file: this.file,
             field: formatFieldPath([...path, key]),
             message: `"${key}" is a reserved key (JavaScript object internals) and cannot be used as a name or setting; rename it`,
-            line: range ? this.lineCounter.linePos(range[0]).line : undefined,
+            line: this.lineAt(pair.key),
           });
           continue;
         }
-        walk(pair.value, key === undefined ? path : [...path, key]);
+        walk(pair.value, [...path, key]);
       }
     };
     walk(this.document.contents, []);
