@@ -141,6 +141,11 @@ describe('clean fixture (tfpf run through the CLI)', () => {
         encoding: 'utf8',
       }).trim(),
       PLAN_OVERRIDES: '0',
+      // A release plan is no drift check: the drift exports say so.
+      DRIFT_STATUS: 'not-checked',
+      DRIFT_ADD: '0',
+      DRIFT_CHANGE: '0',
+      DRIFT_DESTROY: '0',
     });
     const meta = JSON.parse(
       fs.readFileSync(path.join(runDir, 'plan', 'artifacts', 'plan-meta.json'), 'utf8'),
