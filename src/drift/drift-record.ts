@@ -1,4 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { driftKey, type DriftRecord as LedgerDriftRecord } from '../deployment/deployment-record';
 
 /**
  * The drift record of one state key, kept for good in the release ledger (no `expiresAt`) under
@@ -6,25 +7,8 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
  * first check that found drift, kept while the checks keep finding it (for the same applied commit) and dropped
  * when a check finds none. Timestamps are epoch milliseconds. Pure: no AWS calls.
  */
-export interface DriftRecord {
+export interface DriftRecord extends LedgerDriftRecord {
   readonly kind: 'drift';
-  readonly environment: string;
-  /** The release's region, or `global`. */
-  readonly scope: string;
-  readonly team: string;
-  readonly stateKey: string;
-  /** The applied release that was checked. */
-  readonly tag: string;
-  readonly commit: string;
-  readonly checkedAt: number;
-  readonly drifted: boolean;
-  /** Present only while drifted. */
-  readonly driftedSince?: number;
-  readonly add: number;
-  readonly change: number;
-  readonly destroy: number;
-  /** The CodeBuild build that made the check (locally: `<project>:<run id>`). */
-  readonly buildId: string;
 }
 
 /** What one drift check found. */
@@ -32,7 +16,7 @@ export type DriftCheck = Omit<DriftRecord, 'kind' | 'driftedSince'>;
 
 /** Ledger key of the drift record of a state key. */
 export function driftRecordKey(environment: string, scope: string, team: string): string {
-  return `drift#${environment}#${scope}#${team}`;
+  return driftKey({ environment, scope, team });
 }
 
 /** The record after `check`, given the previous record of the same key (if any). */
