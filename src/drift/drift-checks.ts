@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentModel, FactoryModel } from '../config/model';
 import { projectRoot } from '../local/project-paths';
 import { allowLogsEncryption } from '../pipeline/kms-policies';
+import { regionalServiceName } from '../pipeline/service-names';
 import { acknowledgeWildcards } from '../stacks/nag';
 import { driftProjectName } from '../pipeline/drift-project';
 import { CONFIG_DEFINE } from '../trigger/handler-environment';
@@ -75,7 +76,7 @@ export class DriftChecks extends Construct {
     const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     allowLogsEncryption(encryptionKey, 'DriftChecksLogs');
     const viaServices = (services: string[]): Record<string, unknown> => ({
-      StringEquals: { 'kms:ViaService': services.map((s) => `${s}.${stack.region}.amazonaws.com`) },
+      StringEquals: { 'kms:ViaService': services.map((s) => regionalServiceName(stack, s)) },
     });
 
     const listerRole = new iam.Role(this, 'ListerRole', {

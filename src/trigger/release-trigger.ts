@@ -22,6 +22,7 @@ import { RELEASE_EVENT_SOURCE } from './release-events';
 import { loadRuleTemplates, renderPattern, RulePatternError, type EventPatternJson } from './rule-patterns';
 import { toTriggerConfig } from './trigger-config';
 import { CONFIG_DEFINE, ENV } from './handler-environment';
+import { regionalServiceName } from '../pipeline/service-names';
 
 export interface ReleaseTriggerProps {
   /** Validated configuration (from `src/config`); embedded into the handler bundle at synth. */
@@ -174,7 +175,7 @@ export class ReleaseTrigger extends Construct {
         resources: [encryptionKey.keyArn],
         conditions: {
           StringEquals: {
-            'kms:ViaService': ['sns', 'sqs', 'dynamodb'].map((s) => `${s}.${stack.region}.amazonaws.com`),
+            'kms:ViaService': ['sns', 'sqs', 'dynamodb'].map((s) => regionalServiceName(stack, s)),
           },
         },
       }),

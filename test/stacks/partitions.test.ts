@@ -31,8 +31,24 @@ function envVar(p: ProjectJson, name: string): unknown {
   return p.Environment.EnvironmentVariables.find((v) => v.Name === name)?.Value;
 }
 
+/** Every `kms:ViaService` value of a template, as written. */
+function viaServices(template: Template): unknown[] {
+  const found: unknown[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (typeof node === 'object' && node !== null) {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'kms:ViaService') found.push(...(Array.isArray(value) ? value : [value]));
+        else walk(value);
+      }
+    }
+  };
+  walk(template.toJSON());
+  return found;
+}
+
 /** A configuration whose environments, global region and releases all live in one partition's regions. */
-function configIn(regions: [string, string]): ReturnType<typeof modelWith> {
+function configIn(regions: [string, string], devExtra = ''): ReturnType<typeof modelWith> {
   return modelWith({
     'factory.yaml': [
       'repository: infra',
@@ -47,7 +63,7 @@ function configIn(regions: [string, string]): ReturnType<typeof modelWith> {
       'teams:',
       '  research: { account: "111111111111" }',
       'approval: { required: true, notify: [platform@example.com] }',
-      '',
+      devExtra,
     ].join('\n'),
     'qa.yaml': null,
     'staging.yaml': null,
@@ -149,6 +165,18 @@ describe.each([
     });
   });
 
+  test(`every kms:ViaService of every stack is <service>.${region}.${suffix}`, () => {
+    // Mutation caught (it shipped): the tag handler's key statement written as <service>.<region>.amazonaws.com,
+    // which never matches in aws-cn, so the handler could not use the ledger, topic or queue there.
+    const values = [testApp.tooling, ...Object.values(testApp.environments), ...testApp.bootstraps].flatMap(
+      (stack) => viaServices(testApp.template(stack)),
+    );
+    expect(values.length).toBeGreaterThanOrEqual(6);
+    for (const value of values)
+      expect(value).toMatch(new RegExp(`^[a-z0-9-]+\\.${region}\\.${suffix.replace(/\./g, '\\.')}$`));
+    expect(values).toContain(`dynamodb.${region}.${suffix}`);
+  });
+
   test('the synth output names the compute of each action and the stage budget', () => {
     const infos = Annotations.fromStack(testApp.environments.dev)
       .findInfo('*', Match.anyValue())
@@ -161,6 +189,23 @@ describe.each([
     const { status, output } = cfnLint(testApp, region);
     expect({ status, output }).toEqual({ status: 0, output: '' });
   });
+});
+
+test('drift checks in aws-cn: the drift functions use the key through cn-north-1.amazonaws.com.cn services', () => {
+  // Mutation caught (it shipped): the drift functions' key statements hard-coded amazonaws.com.
+  const testApp = buildTestApp(
+    configIn(['cn-north-1', 'cn-northwest-1'], 'drift: { schedule: rate(1 day) }\n'),
+    {
+      region: 'cn-north-1',
+      bootstrap: { toolingAccount: TEST_ENV.account },
+    },
+  );
+  const values = viaServices(testApp.template(testApp.tooling));
+  expect(values).toEqual(
+    expect.arrayContaining(['dynamodb.cn-north-1.amazonaws.com.cn', 'sns.cn-north-1.amazonaws.com.cn']),
+  );
+  for (const value of values) expect(value).toMatch(/^[a-z0-9-]+\.cn-north-1\.amazonaws\.com\.cn$/);
+  expect(testApp.template(testApp.tooling).findResources('AWS::StepFunctions::StateMachine')).not.toEqual({});
 });
 
 describe('compute settings (factory.yaml compute:)', () => {
