@@ -1,6 +1,5 @@
-import { ConfigError } from '../../src/config';
 import { scheduleExpressionProblem } from '../../src/config/schedule-expression';
-import { modelWith } from '../support/config-files';
+import { configProblems, modelWith } from '../support/config-files';
 
 // `drift:` and `notifications:` of an environment file: defaults, and every bad form with its exact message.
 
@@ -11,17 +10,7 @@ function devWith(extra: string) {
 }
 
 function problemsOf(extra: string): string[] {
-  try {
-    devWith(extra);
-  } catch (error) {
-    if (error instanceof ConfigError)
-      return error.message
-        .split('\n')
-        .slice(1)
-        .map((line) => line.trim());
-    throw error;
-  }
-  throw new Error('expected the configuration to be rejected');
+  return configProblems(() => devWith(extra));
 }
 
 describe('drift', () => {

@@ -1,20 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, formatProblem, isAwsRegion, loadConfig } from '../../src/config';
+import { ConfigError, isAwsRegion, loadConfig } from '../../src/config';
 import { MAX_CONFIG_FILE_BYTES } from '../../src/config/load-config';
-import { modelWith, writeConfigDir } from '../support/config-files';
+import { configProblems, modelWith, writeConfigDir } from '../support/config-files';
 
 // The edges of the configuration rules: the shortest and longest values accepted, lookalikes refused, and
 // files named where the same environment is defined three times.
 
 function problemsOf(changes: Record<string, string | null>): string[] {
-  try {
-    modelWith(changes);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map(formatProblem);
-    throw error;
-  }
-  throw new Error('expected the configuration to be rejected');
+  return configProblems(() => modelWith(changes));
 }
 
 const FACTORY = [

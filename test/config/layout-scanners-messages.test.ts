@@ -1,5 +1,5 @@
-import { ConfigError, formatProblem, RELEASE_FIELDS, SEVERITIES } from '../../src/config';
-import { modelWith } from '../support/config-files';
+import { RELEASE_FIELDS, SEVERITIES } from '../../src/config';
+import { configProblems, modelWith } from '../support/config-files';
 
 // factory.yaml `layout:` and `scanners:`: the whole problem line for each invalid value, and what is accepted at
 // the edges of each rule.
@@ -19,13 +19,7 @@ const FACTORY = [
 const F = 'pipelines/factory.yaml';
 
 function problemsOf(extra: string): string[] {
-  try {
-    modelWith({ 'factory.yaml': FACTORY + extra });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map(formatProblem);
-    throw error;
-  }
-  throw new Error('expected the configuration to be rejected');
+  return configProblems(() => modelWith({ 'factory.yaml': FACTORY + extra }));
 }
 
 const factoryWith = (extra: string): ReturnType<typeof modelWith>['factory'] =>

@@ -1,6 +1,6 @@
-import { ConfigError, configBuildEnvironment } from '../../src/config';
+import { configBuildEnvironment } from '../../src/config';
 import { staticBuildEnvironment } from '../../src/pipeline/terraform-projects';
-import { modelWith, shippedConfigFiles } from '../support/config-files';
+import { configProblems, modelWith, shippedConfigFiles } from '../support/config-files';
 
 // layout: (repository layout by configuration) and scanners: (factory-owned scanner settings) in factory.yaml,
 // and how they reach the buildspecs through the projects' static environment.
@@ -12,13 +12,10 @@ function withFactory(extra: string): ReturnType<typeof modelWith> {
 }
 
 function problemsOf(extra: string): string[] {
-  try {
-    withFactory(extra);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => `${p.field}: ${p.message}`);
-    throw error;
-  }
-  throw new Error('expected the configuration to be rejected');
+  return configProblems(
+    () => withFactory(extra),
+    (p) => `${p.field}: ${p.message}`,
+  );
 }
 
 const AWS_SAMPLE_LAYOUT = `layout:

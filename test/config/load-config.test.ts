@@ -1,21 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { configJsonSchemas } from '../../src/config/json-schema';
-import { modelWith, SHIPPED_CONFIG_DIR, shippedConfigFiles, writeConfigDir } from '../support/config-files';
+import {
+  configProblems,
+  modelWith,
+  SHIPPED_CONFIG_DIR,
+  shippedConfigFiles,
+  writeConfigDir,
+} from '../support/config-files';
 
 function problemsOf(changes: Record<string, string | null>): string[] {
-  try {
-    modelWith(changes);
-  } catch (error) {
-    if (error instanceof ConfigError)
-      return error.message
-        .split('\n')
-        .slice(1)
-        .map((line) => line.trim());
-    throw error;
-  }
-  throw new Error('expected the configuration to be rejected');
+  return configProblems(() => modelWith(changes));
 }
 
 const shipped = shippedConfigFiles();

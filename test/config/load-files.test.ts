@@ -1,19 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildModel, ConfigError, formatProblem, loadConfig } from '../../src/config';
+import { buildModel, loadConfig } from '../../src/config';
 import { MAX_CONFIG_FILE_BYTES } from '../../src/config/load-config';
-import { filesWith, shippedConfigFiles, writeConfigDir } from '../support/config-files';
+import { configProblems, filesWith, shippedConfigFiles, writeConfigDir } from '../support/config-files';
 
 // Which files of a configuration folder are read, how each is named in messages, and what is refused.
 
 function problemsOf(load: () => unknown): string[] {
-  try {
-    load();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map(formatProblem);
-    throw error;
-  }
-  throw new Error('expected the configuration to be rejected');
+  return configProblems(load);
 }
 
 const dirs: string[] = [];

@@ -1,18 +1,11 @@
-import { ConfigError, formatProblem } from '../../src/config';
-import { modelWith } from '../support/config-files';
+import { configProblems, modelWith } from '../support/config-files';
 
 // What a user sees for each invalid value: the whole problem line (file, field, message with what is allowed,
 // line), exactly. Each case changes one file of the shipped configuration.
 
 /** Every problem of a rejected configuration, as printed (`file: field: message (line n)`). */
 function problemsOf(changes: Record<string, string | null>): string[] {
-  try {
-    modelWith(changes);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map(formatProblem);
-    throw error;
-  }
-  throw new Error('expected the configuration to be rejected');
+  return configProblems(() => modelWith(changes));
 }
 
 /** A valid environment file `dev.yaml`: line 1 environment, 2 regions, 3 teams, 4 research; `extra` from line 5. */

@@ -1,5 +1,4 @@
-import { ConfigError } from '../../src/config';
-import { modelWith, shippedConfigFiles } from '../support/config-files';
+import { configProblems, modelWith, shippedConfigFiles } from '../support/config-files';
 
 const shipped = shippedConfigFiles();
 const staging = shipped.get('staging.yaml') as string;
@@ -8,13 +7,10 @@ const prod = shipped.get('prod.yaml') as string;
 
 /** The problem lines of a rejected configuration. */
 function problemsOf(changes: Record<string, string | null>): string[] {
-  try {
-    modelWith(changes);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => `${p.file}: ${p.field}: ${p.message}`);
-    throw error;
-  }
-  throw new Error('expected the configuration to be rejected');
+  return configProblems(
+    () => modelWith(changes),
+    (p) => `${p.file}: ${p.field}: ${p.message}`,
+  );
 }
 
 describe('promotion.from', () => {

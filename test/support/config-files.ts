@@ -1,7 +1,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildModel, type ConfigFile, type FactoryModel } from '../../src/config';
+import {
+  buildModel,
+  ConfigError,
+  formatProblem,
+  type ConfigFile,
+  type ConfigProblem,
+  type FactoryModel,
+} from '../../src/config';
 
 export const SHIPPED_CONFIG_DIR = path.join(__dirname, '..', '..', 'pipelines');
 
@@ -51,4 +58,29 @@ export function writeConfigDir(changes: Record<string, string | null> = {}): str
 /** A small environment file. */
 export function envYaml(name: string, body: string): string {
   return `environment: ${name}\n${body}`;
+}
+
+/**
+ * The problems a configuration load reports, each rendered by `render` (default: the loader's own line,
+ * `file: field: message (line N)`). Fails the test when the load succeeds or throws anything but a ConfigError.
+ */
+export function configProblems(
+  load: () => unknown,
+  render: (problem: ConfigProblem) => string = formatProblem,
+): string[] {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map(render);
+    throw error;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+/** The problems of the shipped configuration with some files replaced, added (text) or removed (null). */
+export function problemsWith(
+  changes: Record<string, string | null>,
+  render?: (problem: ConfigProblem) => string,
+): string[] {
+  return configProblems(() => modelWith(changes), render);
 }
