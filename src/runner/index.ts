@@ -18,6 +18,7 @@ export { MotoAws } from './moto-state';
 export {
   runRelease,
   RunSetupError,
+  type LocalRunSettings,
   type RunRequest,
   type RunResult,
   type ActionOutcome,

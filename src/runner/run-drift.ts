@@ -8,7 +8,6 @@ import { driftRecordKey, nextDriftRecord, type DriftRecord } from '../drift/drif
 import { projectRoot } from '../local/project-paths';
 import { resolveRelease } from '../tag';
 import type { BuildResult } from './execute-build';
-import type { Engine } from './local-tools';
 import { providerCliConfig, readProviderMirror } from './local-tools';
 import {
   ActionRunner,
@@ -18,26 +17,17 @@ import {
   stateNeeds,
   watchSignals,
   writeRecord,
+  type LocalRunSettings,
   type RunRecord,
-  type StateOption,
 } from './run-release';
 import { openStateBackend, type StateBackend } from './state-backend';
 
-export interface DriftRequest {
+export interface DriftRequest extends LocalRunSettings {
   readonly config: FactoryModel;
   /** The release last applied to the state key (checked against the local run records). */
   readonly tag: string;
   /** The infra repository, at the applied release's commit. */
   readonly repo: string;
-  /** Folder of runs/, state/ and drift/. Default: `.tfpf` in the working directory. */
-  readonly dataDir?: string;
-  readonly state?: StateOption;
-  readonly stateRegion?: string;
-  readonly engine?: Engine;
-  /** Timeout of the plan. Default: 30 minutes. */
-  readonly timeoutMinutes?: number;
-  readonly verbose?: boolean;
-  readonly buildspecDir?: string;
   /** Clock in epoch milliseconds. Default: Date.now. */
   readonly now?: () => number;
 }

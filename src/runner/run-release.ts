@@ -37,15 +37,9 @@ export type StateOption =
   | { readonly kind: 'moto-endpoint'; readonly endpoint: string }
   | { readonly kind: 's3'; readonly bucket: string; readonly lockTable?: string };
 
-export interface RunRequest {
-  /** The configuration; not needed to resume a run. */
-  readonly config?: FactoryModel;
-  readonly tag?: string;
-  readonly repo?: string;
-  /** Id of an earlier run whose approved plan should be applied (with `approve`). */
-  readonly resume?: string;
-  readonly approve: boolean;
-  /** Folder of runs/ and state/. Default: `.tfpf` in the working directory. */
+/** What every local run (a release or a drift check) takes besides its release. */
+export interface LocalRunSettings {
+  /** Folder of runs/ and state/ (and drift/). Default: `.tfpf` in the working directory. */
   readonly dataDir?: string;
   /** Default: embedded moto with state kept in `<dataDir>/state`. */
   readonly state?: StateOption;
@@ -53,12 +47,22 @@ export interface RunRequest {
   readonly stateRegion?: string;
   /** Overrides factory.yaml tools.engine locally. */
   readonly engine?: Engine;
-  /** Per-action timeout. Default: 30 minutes. */
+  /** Timeout of each action. Default: 30 minutes. */
   readonly timeoutMinutes?: number;
-  /** Streams every action's output, prefixed with the action name. */
+  /** Streams each action's output, prefixed with the action name. */
   readonly verbose?: boolean;
   /** Folder of the buildspecs. Default: buildspecs/ of the project. */
   readonly buildspecDir?: string;
+}
+
+export interface RunRequest extends LocalRunSettings {
+  /** The configuration; not needed to resume a run. */
+  readonly config?: FactoryModel;
+  readonly tag?: string;
+  readonly repo?: string;
+  /** Id of an earlier run whose approved plan should be applied (with `approve`). */
+  readonly resume?: string;
+  readonly approve: boolean;
   /** Keeps each action's working copy (<run>/<action>/src) for inspection. */
   readonly keepWorkdirs?: boolean;
   /** Runs the four checks one after another instead of in parallel (benchmarks, very small machines). */

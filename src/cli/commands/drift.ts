@@ -1,7 +1,14 @@
 import { CommanderError, type Command } from 'commander';
-import { RunSetupError, runDrift, type StateOption } from '../../runner';
-import type { Engine } from '../../runner/local-tools';
+import { runDrift } from '../../runner';
 import { loadConfigOrReport } from '../config-option';
+import {
+  chosenBackends,
+  localRunOptionProblems,
+  localRunSettings,
+  localStateOption,
+  reportSetupErrors,
+  type LocalRunOptions,
+} from '../local-run-options';
 import type { CliIo } from '../output';
 
 /** Exit codes of `tfpf drift`: 2 is drift, so every error (usage, configuration, failed plan) is 1. */
@@ -9,16 +16,10 @@ export const DRIFT_EXIT = { none: 0, error: 1, drift: 2 } as const;
 /** Code of the commander errors of `tfpf drift`, which exit 1 rather than commander's usual 2. */
 export const DRIFT_USAGE_ERROR = 'tfpf.drift.usage';
 
-export interface DriftCommandOptions {
+export interface DriftCommandOptions extends LocalRunOptions {
   readonly tag?: string;
   readonly repo?: string;
   readonly config: string;
-  readonly dataDir?: string;
-  readonly stateDir?: string;
-  readonly motoEndpoint?: string;
-  readonly engine?: string;
-  readonly timeout?: string;
-  readonly verbose?: boolean;
 }
 
 function optionProblems(opts: DriftCommandOptions): string[] {
@@ -26,22 +27,7 @@ function optionProblems(opts: DriftCommandOptions): string[] {
   if (opts.tag === undefined || opts.repo === undefined) {
     problems.push('--tag (the last applied release) and --repo are required');
   }
-  if (opts.stateDir !== undefined && opts.motoEndpoint !== undefined) {
-    problems.push('choose one state backend: --state-dir, --moto-endpoint');
-  }
-  if (
-    opts.motoEndpoint !== undefined &&
-    !/^http:\/\/(127\.0\.0\.1|localhost):\d{1,5}$/.test(opts.motoEndpoint)
-  ) {
-    problems.push('--moto-endpoint must be http://127.0.0.1:<port>');
-  }
-  if (opts.engine !== undefined && opts.engine !== 'terraform' && opts.engine !== 'opentofu') {
-    problems.push('--engine must be terraform or opentofu');
-  }
-  if (opts.timeout !== undefined && !/^[1-9]\d{0,3}$/.test(opts.timeout)) {
-    problems.push('--timeout must be a whole number of minutes (1-9999)');
-  }
-  return problems;
+  return [...problems, ...localRunOptionProblems(opts, chosenBackends(opts))];
 }
 
 /** `tfpf drift`: exit 0 no drift, 2 drift, 1 any error. */
@@ -53,34 +39,23 @@ export async function driftCommand(opts: DriftCommandOptions, io: CliIo): Promis
   }
   const config = loadConfigOrReport(opts.config, io);
   if (config === undefined) return DRIFT_EXIT.error;
-  const state: StateOption | undefined =
-    opts.motoEndpoint !== undefined
-      ? { kind: 'moto-endpoint', endpoint: opts.motoEndpoint }
-      : opts.stateDir !== undefined
-        ? { kind: 'embedded-moto', stateDir: opts.stateDir }
-        : undefined;
-  try {
-    const result = await runDrift(
-      {
-        config,
-        tag: opts.tag as string,
-        repo: opts.repo as string,
-        ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
-        ...(state !== undefined ? { state } : {}),
-        ...(opts.engine !== undefined ? { engine: opts.engine as Engine } : {}),
-        ...(opts.timeout !== undefined ? { timeoutMinutes: Number(opts.timeout) } : {}),
-        verbose: opts.verbose ?? false,
-      },
-      io,
-    );
-    return result.exitCode;
-  } catch (error) {
-    if (error instanceof RunSetupError) {
-      io.err(error.message.startsWith('tfpf') ? error.message : `tfpf drift: ${error.message}`);
-      return DRIFT_EXIT.error;
-    }
-    throw error;
-  }
+  return reportSetupErrors(
+    'drift',
+    io,
+    () => DRIFT_EXIT.error,
+    async () => {
+      const result = await runDrift(
+        {
+          config,
+          tag: opts.tag as string,
+          repo: opts.repo as string,
+          ...localRunSettings(opts, localStateOption(opts)),
+        },
+        io,
+      );
+      return result.exitCode;
+    },
+  );
 }
 
 /** Registers `tfpf drift` on the program. */

@@ -1,25 +1,26 @@
 import type { Command } from 'commander';
-import { isAwsRegion } from '../../config';
-import { RunSetupError, runRelease, type StateOption } from '../../runner';
-import type { Engine } from '../../runner/local-tools';
+import { isAwsRegion, type FactoryModel } from '../../config';
+import { runRelease, type StateOption } from '../../runner';
 import { EXIT_CONFIG, loadConfigOrReport } from '../config-option';
+import {
+  chosenBackends,
+  localRunOptionProblems,
+  localRunSettings,
+  localStateOption,
+  reportSetupErrors,
+  type LocalRunOptions,
+} from '../local-run-options';
 import type { CliIo } from '../output';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends LocalRunOptions {
   readonly tag?: string;
   readonly repo?: string;
   readonly config: string;
   readonly approve?: boolean;
   readonly resume?: string;
-  readonly dataDir?: string;
-  readonly stateDir?: string;
-  readonly motoEndpoint?: string;
   readonly stateBucket?: string;
   readonly stateRegion?: string;
   readonly lockTable?: string;
-  readonly engine?: string;
-  readonly timeout?: string;
-  readonly verbose?: boolean;
   readonly keepWorkdirs?: boolean;
   readonly sequential?: boolean;
   readonly skipPromotionCheck?: boolean;
@@ -34,31 +35,12 @@ function optionProblems(opts: RunCommandOptions): string[] {
   if (opts.resume !== undefined && (opts.tag !== undefined || opts.repo !== undefined)) {
     problems.push('--resume takes the tag and repository from the earlier run: drop --tag/--repo');
   }
-  const backends = [
-    opts.stateDir && '--state-dir',
-    opts.motoEndpoint && '--moto-endpoint',
-    opts.stateBucket && '--state-bucket',
-  ];
-  const chosen = backends.filter((b): b is string => typeof b === 'string');
-  if (chosen.length > 1) problems.push(`choose one state backend: ${chosen.join(', ')}`);
   if (opts.lockTable !== undefined && opts.stateBucket === undefined)
     problems.push('--lock-table goes with --state-bucket');
-  if (
-    opts.motoEndpoint !== undefined &&
-    !/^http:\/\/(127\.0\.0\.1|localhost):\d{1,5}$/.test(opts.motoEndpoint)
-  ) {
-    problems.push('--moto-endpoint must be http://127.0.0.1:<port>');
-  }
   if (opts.stateRegion !== undefined && !isAwsRegion(opts.stateRegion)) {
     problems.push(`--state-region ${JSON.stringify(opts.stateRegion)} is not an AWS region`);
   }
-  if (opts.engine !== undefined && opts.engine !== 'terraform' && opts.engine !== 'opentofu') {
-    problems.push('--engine must be terraform or opentofu');
-  }
-  if (opts.timeout !== undefined && !/^[1-9]\d{0,3}$/.test(opts.timeout)) {
-    problems.push('--timeout must be a whole number of minutes (1-9999)');
-  }
-  return problems;
+  return [...problems, ...localRunOptionProblems(opts, chosenBackends(opts))];
 }
 
 /** `tfpf run`: the pipeline's stages, locally, with the real tools. Exit 0 ok, 1 a stage failed, 2 bad input. */
@@ -68,7 +50,7 @@ export async function runCommand(opts: RunCommandOptions, io: CliIo): Promise<nu
     for (const problem of problems) io.err(`tfpf run: ${problem}`);
     return EXIT_CONFIG;
   }
-  let config;
+  let config: FactoryModel | undefined;
   if (opts.resume === undefined) {
     config = loadConfigOrReport(opts.config, io);
     if (config === undefined) return EXIT_CONFIG;
@@ -76,39 +58,30 @@ export async function runCommand(opts: RunCommandOptions, io: CliIo): Promise<nu
   const state: StateOption | undefined =
     opts.stateBucket !== undefined
       ? { kind: 's3', bucket: opts.stateBucket, ...(opts.lockTable ? { lockTable: opts.lockTable } : {}) }
-      : opts.motoEndpoint !== undefined
-        ? { kind: 'moto-endpoint', endpoint: opts.motoEndpoint }
-        : opts.stateDir !== undefined
-          ? { kind: 'embedded-moto', stateDir: opts.stateDir }
-          : undefined;
-  try {
-    const result = await runRelease(
-      {
-        ...(config !== undefined ? { config } : {}),
-        ...(opts.tag !== undefined ? { tag: opts.tag } : {}),
-        ...(opts.repo !== undefined ? { repo: opts.repo } : {}),
-        ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
-        approve: opts.approve ?? false,
-        ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
-        ...(state !== undefined ? { state } : {}),
-        ...(opts.stateRegion !== undefined ? { stateRegion: opts.stateRegion } : {}),
-        ...(opts.engine !== undefined ? { engine: opts.engine as Engine } : {}),
-        ...(opts.timeout !== undefined ? { timeoutMinutes: Number(opts.timeout) } : {}),
-        verbose: opts.verbose ?? false,
-        keepWorkdirs: opts.keepWorkdirs ?? false,
-        sequential: opts.sequential ?? false,
-        skipPromotionCheck: opts.skipPromotionCheck ?? false,
-      },
-      io,
-    );
-    return result.exitCode;
-  } catch (error) {
-    if (error instanceof RunSetupError) {
-      io.err(error.message.startsWith('tfpf') ? error.message : `tfpf run: ${error.message}`);
-      return error.exitCode;
-    }
-    throw error;
-  }
+      : localStateOption(opts);
+  return reportSetupErrors(
+    'run',
+    io,
+    (error) => error.exitCode,
+    async () => {
+      const result = await runRelease(
+        {
+          ...(config !== undefined ? { config } : {}),
+          ...(opts.tag !== undefined ? { tag: opts.tag } : {}),
+          ...(opts.repo !== undefined ? { repo: opts.repo } : {}),
+          ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
+          approve: opts.approve ?? false,
+          ...localRunSettings(opts, state),
+          ...(opts.stateRegion !== undefined ? { stateRegion: opts.stateRegion } : {}),
+          keepWorkdirs: opts.keepWorkdirs ?? false,
+          sequential: opts.sequential ?? false,
+          skipPromotionCheck: opts.skipPromotionCheck ?? false,
+        },
+        io,
+      );
+      return result.exitCode;
+    },
+  );
 }
 
 /** Registers `tfpf run` on the program. */
