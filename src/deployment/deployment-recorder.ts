@@ -1,15 +1,14 @@
 import * as path from 'node:path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { bundledCode } from '../pipeline/bundled-code';
+import { eventFunction, eventFunctionTarget } from '../pipeline/event-function';
 import { skipCheckov } from '../pipeline/checkov';
 import { allowEventBridgeDeadLetters, allowLogsEncryption } from '../pipeline/kms-policies';
 import { regionalServiceName } from '../pipeline/service-names';
@@ -55,66 +54,39 @@ export class DeploymentRecorder extends Construct {
     const pipelineNames = [...props.pipelineNames].sort();
     if (pipelineNames.length === 0) throw new Error('DeploymentRecorder: no pipeline to record');
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      encryptionKey: props.encryptionKey,
-    });
-
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'tfpf deployment recorder: records pipeline execution states in the release ledger',
-    });
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.logGroup.logGroupArn],
-      }),
-    );
-    // Reads the execution registrations, updates the deployment records: no put, delete or scan.
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'RecordDeployments',
-        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-        resources: [props.table.tableArn],
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'UseFactoryKeyViaServices',
-        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
-        resources: [props.encryptionKey.keyArn],
-        conditions: {
-          StringEquals: { 'kms:ViaService': ['dynamodb', 'sqs'].map((s) => regionalServiceName(stack, s)) },
-        },
-      }),
-    );
-
-    this.handler = new lambda.Function(this, 'Handler', {
+    const fn = eventFunction(this, {
       description: 'tfpf deployment recorder: records what each pipeline execution deployed, and its state',
-      code: bundledCode(path.join(__dirname, 'recorder', 'lambda.ts')),
-      handler: 'index.handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(30),
-      role: this.role,
-      logGroup: this.logGroup,
-      deadLetterQueue: this.deadLetterQueue,
-      // An execution registered a moment after its first event is found on a retry (REGISTRATION_WAIT_MS).
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
+      roleDescription: 'tfpf deployment recorder: records pipeline execution states in the release ledger',
+      // An execution registered a moment after its first event is found on one of the function's two retries
+      // (REGISTRATION_WAIT_MS).
+      entry: path.join(__dirname, 'recorder', 'lambda.ts'),
       environment: {
         [RECORDER_ENV.table]: props.table.tableName,
         [RECORDER_ENV.pipelines]: JSON.stringify(pipelineNames),
       },
+      encryptionKey: props.encryptionKey,
+      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+      statements: [
+        // Reads the execution registrations, updates the deployment records: no put, delete or scan.
+        new iam.PolicyStatement({
+          sid: 'RecordDeployments',
+          actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          resources: [props.table.tableArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'UseFactoryKeyViaServices',
+          actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [props.encryptionKey.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': ['dynamodb', 'sqs'].map((s) => regionalServiceName(stack, s)) },
+          },
+        }),
+      ],
     });
+    this.handler = fn.handler;
+    this.deadLetterQueue = fn.deadLetterQueue;
+    this.logGroup = fn.logGroup;
+    this.role = fn.role;
     skipCheckov(this.handler, {
       CKV_AWS_173:
         'The environment holds only the table and pipeline names, no secret; Lambda encrypts it at rest with its AWS managed key',
@@ -123,11 +95,7 @@ export class DeploymentRecorder extends Construct {
         'No reserved concurrency: a new account may have too little unreserved concurrency to reserve any; a few invocations per execution',
     });
 
-    const target = new targets.LambdaFunction(this.handler, {
-      deadLetterQueue: this.deadLetterQueue,
-      retryAttempts: 8,
-      maxEventAge: Duration.hours(6),
-    });
+    const target = eventFunctionTarget(fn);
     // Named, so the key policy lets exactly these rules write undeliverable events into the encrypted queue.
     const ruleNames = [
       `${props.namePrefix}-deployment-executions`,

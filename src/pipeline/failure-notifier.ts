@@ -1,16 +1,15 @@
 import * as path from 'node:path';
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { bundledCode } from './bundled-code';
 import { skipCheckov } from './checkov';
+import { eventFunction, eventFunctionTarget } from './event-function';
 import { allowEventBridgeDeadLetters, allowLogsEncryption } from './kms-policies';
 import { NOTIFIER_ENV } from './notifier/notifier-environment';
 import { regionalServiceName } from './service-names';
@@ -49,91 +48,63 @@ export class FailureNotifier extends Construct {
     const pipelineNames = Object.keys(props.pipelines).sort();
     if (pipelineNames.length === 0) throw new Error('FailureNotifier: no pipeline to watch');
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      encryptionKey: props.encryptionKey,
-    });
-
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'tfpf failure notifier: reports failed pipeline executions',
-    });
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.logGroup.logGroupArn],
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadFailedExecutions',
-        actions: ['codepipeline:GetPipelineExecution', 'codepipeline:ListActionExecutions'],
-        resources: pipelineNames.map((name) =>
-          stack.formatArn({ service: 'codepipeline', resource: name, arnFormat: ArnFormat.NO_RESOURCE_NAME }),
-        ),
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'NotifyFailures',
-        actions: ['sns:Publish'],
-        resources: [props.failureTopic.topicArn],
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'PutReleaseFailedEvents',
-        actions: ['events:PutEvents'],
-        resources: [
-          stack.formatArn({
-            service: 'events',
-            resource: 'event-bus',
-            resourceName: 'default',
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
-        ],
-        conditions: { StringEquals: { 'events:source': FACTORY_EVENT_SOURCE } },
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'UseFactoryKeyViaServices',
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [props.encryptionKey.keyArn],
-        conditions: {
-          StringEquals: {
-            'kms:ViaService': ['sns', 'sqs'].map((s) => regionalServiceName(stack, s)),
-          },
-        },
-      }),
-    );
-
-    this.handler = new lambda.Function(this, 'Handler', {
+    const fn = eventFunction(this, {
       description: 'tfpf failure notifier: publishes failed pipeline executions with their release tag',
-      code: bundledCode(path.join(__dirname, 'notifier', 'lambda.ts')),
-      handler: 'index.handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(30),
-      role: this.role,
-      logGroup: this.logGroup,
-      deadLetterQueue: this.deadLetterQueue,
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
+      roleDescription: 'tfpf failure notifier: reports failed pipeline executions',
+      entry: path.join(__dirname, 'notifier', 'lambda.ts'),
       environment: {
         [NOTIFIER_ENV.topicArn]: props.failureTopic.topicArn,
         [NOTIFIER_ENV.environments]: JSON.stringify(props.pipelines),
         [NOTIFIER_ENV.eventSource]: FACTORY_EVENT_SOURCE,
       },
+      encryptionKey: props.encryptionKey,
+      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ReadFailedExecutions',
+          actions: ['codepipeline:GetPipelineExecution', 'codepipeline:ListActionExecutions'],
+          resources: pipelineNames.map((name) =>
+            stack.formatArn({
+              service: 'codepipeline',
+              resource: name,
+              arnFormat: ArnFormat.NO_RESOURCE_NAME,
+            }),
+          ),
+        }),
+        new iam.PolicyStatement({
+          sid: 'NotifyFailures',
+          actions: ['sns:Publish'],
+          resources: [props.failureTopic.topicArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'PutReleaseFailedEvents',
+          actions: ['events:PutEvents'],
+          resources: [
+            stack.formatArn({
+              service: 'events',
+              resource: 'event-bus',
+              resourceName: 'default',
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          ],
+          conditions: { StringEquals: { 'events:source': FACTORY_EVENT_SOURCE } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'UseFactoryKeyViaServices',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [props.encryptionKey.keyArn],
+          conditions: {
+            StringEquals: {
+              'kms:ViaService': ['sns', 'sqs'].map((s) => regionalServiceName(stack, s)),
+            },
+          },
+        }),
+      ],
     });
+    this.handler = fn.handler;
+    this.deadLetterQueue = fn.deadLetterQueue;
+    this.logGroup = fn.logGroup;
+    this.role = fn.role;
     skipCheckov(this.handler, {
       CKV_AWS_173:
         'The environment holds only resource names and ARNs, no secret; Lambda encrypts it at rest with its AWS managed key',
@@ -150,13 +121,7 @@ export class FailureNotifier extends Construct {
         detailType: ['CodePipeline Pipeline Execution State Change'],
         detail: { state: ['FAILED'], pipeline: pipelineNames },
       },
-      targets: [
-        new targets.LambdaFunction(this.handler, {
-          deadLetterQueue: this.deadLetterQueue,
-          retryAttempts: 8,
-          maxEventAge: Duration.hours(6),
-        }),
-      ],
+      targets: [eventFunctionTarget(fn)],
     });
 
     allowEventBridgeDeadLetters(props.encryptionKey, 'FailureNotifierDeadLetters');
