@@ -30,12 +30,13 @@ function reject(code: TagRejectionCode, reason: string): TagRejection {
   return { ok: false, code, reason };
 }
 
+/**
+ * A suggestion for an unknown environment or team. Tags and configured names are both lowercase (the grammar
+ * refuses anything else first), so a case-only difference cannot reach this point.
+ */
 function hint(value: string, candidates: readonly string[]): string {
   const match = closest(value, candidates);
-  if (match === undefined) return '';
-  if (match.toLowerCase() === value.toLowerCase())
-    return `; names are case-sensitive: did you mean "${match}"?`;
-  return `; did you mean "${match}"?`;
+  return match === undefined ? '' : `; did you mean "${match}"?`;
 }
 
 /** Parses a tag and resolves it against the configuration. Pure: no AWS, no disk. */
