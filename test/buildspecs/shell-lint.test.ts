@@ -32,10 +32,17 @@ test('the buildspec library passes shellcheck', () => {
 });
 
 test('the project scripts pass shellcheck', () => {
-  const files = ['scripts/install-tools', 'scripts/test', 'scripts/check-templates', 'bench/run', '.ci/run']
-    .map((f) => path.join(ROOT, f))
-    .filter((f) => fs.existsSync(f));
-  expect(files.length).toBeGreaterThanOrEqual(4);
+  const files = [
+    'scripts/install-tools',
+    'scripts/test',
+    'scripts/check-templates',
+    'bench/run',
+    'bench/cold-ci.sh',
+    'bench/install-tools.sh',
+    '.ci/run',
+  ].map((f) => path.join(ROOT, f));
+  // Every one is checked: a renamed script is a failing test, not a smaller list.
+  expect(files.filter((f) => !fs.existsSync(f))).toEqual([]);
   expect(shellcheck(files)).toBe('');
 });
 
