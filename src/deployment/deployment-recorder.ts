@@ -1,11 +1,13 @@
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { eventFunction, eventFunctionTarget } from '../pipeline/event-function';
@@ -28,6 +30,8 @@ export interface DeploymentRecorderProps {
   readonly pipelineNames: readonly string[];
   /** The release ledger table (deployment records live next to the tag handler's items). */
   readonly table: dynamodb.ITable;
+  /** Failures topic: a recorder event that fails every retry raises an alarm here. */
+  readonly failureTopic: sns.ITopic;
   /** Factory KMS key: encrypts the table, the dead-letter queue and the log group. */
   readonly encryptionKey: kms.IKey;
   /** Retention of the function's log group. Default: one year. */
@@ -47,6 +51,8 @@ export class DeploymentRecorder extends Construct {
   public readonly deadLetterQueue: sqs.Queue;
   public readonly logGroup: logs.LogGroup;
   public readonly role: iam.Role;
+  /** Alarm on messages in the dead-letter queue: a deployment record may be missing (notifies the failure topic). */
+  public readonly deadLetterAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: DeploymentRecorderProps) {
     super(scope, id);
@@ -64,6 +70,9 @@ export class DeploymentRecorder extends Construct {
         [RECORDER_ENV.table]: props.table.tableName,
         [RECORDER_ENV.pipelines]: JSON.stringify(pipelineNames),
       },
+      alarmTopic: props.failureTopic,
+      alarmDescription:
+        'tfpf: a pipeline event could not be recorded (see the deployment recorder dead-letter queue): tfpf status and the promotion gate may miss that execution',
       encryptionKey: props.encryptionKey,
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
       statements: [
@@ -87,6 +96,7 @@ export class DeploymentRecorder extends Construct {
     this.deadLetterQueue = fn.deadLetterQueue;
     this.logGroup = fn.logGroup;
     this.role = fn.role;
+    this.deadLetterAlarm = fn.deadLetterAlarm;
     skipCheckov(this.handler, {
       CKV_AWS_173:
         'The environment holds only the table and pipeline names, no secret; Lambda encrypts it at rest with its AWS managed key',

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { ArnFormat, Stack } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -18,6 +19,8 @@ import { regionalServiceName } from './service-names';
 export const FACTORY_EVENT_SOURCE = 'tfpf';
 
 export interface FailureNotifierProps {
+  /** Prefix of the rule's name (`<prefix>-release-failures`). */
+  readonly namePrefix: string;
   /** Pipeline name → environment name, for every pipeline of the factory. */
   readonly pipelines: Readonly<Record<string, string>>;
   /** Failures topic (KMS-encrypted with `encryptionKey`). */
@@ -41,6 +44,8 @@ export class FailureNotifier extends Construct {
   public readonly deadLetterQueue: sqs.Queue;
   public readonly logGroup: logs.LogGroup;
   public readonly role: iam.Role;
+  /** Alarm on messages in the dead-letter queue: a failure was not reported (notifies the failure topic). */
+  public readonly deadLetterAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: FailureNotifierProps) {
     super(scope, id);
@@ -57,6 +62,9 @@ export class FailureNotifier extends Construct {
         [NOTIFIER_ENV.environments]: JSON.stringify(props.pipelines),
         [NOTIFIER_ENV.eventSource]: FACTORY_EVENT_SOURCE,
       },
+      alarmTopic: props.failureTopic,
+      alarmDescription:
+        'tfpf: a failed pipeline execution could not be reported (see the failure notifier dead-letter queue)',
       encryptionKey: props.encryptionKey,
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
       statements: [
@@ -105,6 +113,7 @@ export class FailureNotifier extends Construct {
     this.deadLetterQueue = fn.deadLetterQueue;
     this.logGroup = fn.logGroup;
     this.role = fn.role;
+    this.deadLetterAlarm = fn.deadLetterAlarm;
     skipCheckov(this.handler, {
       CKV_AWS_173:
         'The environment holds only resource names and ARNs, no secret; Lambda encrypts it at rest with its AWS managed key',
@@ -114,7 +123,10 @@ export class FailureNotifier extends Construct {
         'No reserved concurrency: a new account may have too little unreserved concurrency to reserve any; invocations are one per failed execution',
     });
 
+    // Named, so the key policy lets exactly this rule write undeliverable events into the encrypted queue.
+    const ruleName = `${props.namePrefix}-release-failures`;
     this.rule = new events.Rule(this, 'Rule', {
+      ruleName,
       description: 'tfpf: a factory pipeline execution failed (any stage)',
       eventPattern: {
         source: ['aws.codepipeline'],
@@ -124,7 +136,7 @@ export class FailureNotifier extends Construct {
       targets: [eventFunctionTarget(fn)],
     });
 
-    allowEventBridgeDeadLetters(props.encryptionKey, 'FailureNotifierDeadLetters');
+    allowEventBridgeDeadLetters(props.encryptionKey, 'FailureNotifierDeadLetters', [ruleName]);
     // CloudWatch Logs encrypts the log group with the factory key.
     allowLogsEncryption(props.encryptionKey, 'FailureNotifierLogs');
   }

@@ -54,3 +54,23 @@ export function allowEventBridgeDeadLetters(key: kms.IKey, sid: string, ruleName
     }),
   );
 }
+
+const alarmKeys = new WeakSet<kms.IKey>();
+
+/**
+ * Lets CloudWatch alarms of the key's own account publish to topics encrypted with `key` (statement
+ * `CloudWatchAlarms`). Every construct whose alarm notifies such a topic calls it; the statement is added once.
+ */
+export function allowAlarmNotifications(key: kms.IKey): void {
+  if (alarmKeys.has(key)) return;
+  alarmKeys.add(key);
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'CloudWatchAlarms',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(key).account } },
+    }),
+  );
+}

@@ -164,6 +164,7 @@ export class ToolingStack extends Stack {
     skipReleaseTriggerCheckov(this.releaseTrigger);
 
     this.failureNotifier = new FailureNotifier(this, 'FailureNotifier', {
+      namePrefix: prefix,
       pipelines: Object.fromEntries(
         props.config.environments.map((env) => [pipelineName(prefix, env.environment), env.environment]),
       ),
@@ -175,6 +176,7 @@ export class ToolingStack extends Stack {
       namePrefix: prefix,
       pipelineNames: props.config.environments.map((env) => pipelineName(prefix, env.environment)),
       table: this.releaseTrigger.releaseTable,
+      failureTopic: this.failureTopic,
       encryptionKey: this.encryptionKey,
     });
     if (props.config.environments.some((env) => env.drift !== undefined)) {

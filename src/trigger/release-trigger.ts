@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -16,6 +15,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FactoryModel } from '../config/model';
 import { projectRoot } from '../local/project-paths';
+import { deadLetterAlarm } from '../pipeline/event-function';
 import { allowEventBridgeDeadLetters, allowLogsEncryption } from '../pipeline/kms-policies';
 import { pipelineName, releaseLedgerTableName } from '../naming';
 import { RELEASE_EVENT_SOURCE } from './release-events';
@@ -244,27 +244,13 @@ export class ReleaseTrigger extends Construct {
 
     // EventBridge sends undeliverable events to the encrypted DLQ: only these rules may use the key for it.
     allowEventBridgeDeadLetters(encryptionKey, 'ReleaseTriggerDeadLetters', ruleNames);
-    // CloudWatch alarms publish to the encrypted failure topic.
-    encryptionKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReleaseTriggerAlarms',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-    );
-
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription:
+    this.deadLetterAlarm = deadLetterAlarm(this, {
+      queue: this.deadLetterQueue,
+      topic: failureTopic,
+      encryptionKey,
+      description:
         'tfpf: a release tag event could not be processed (see the release trigger dead-letter queue)',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.deadLetterAlarm.addAlarmAction(new cloudwatchActions.SnsAction(failureTopic));
   }
 }
 

@@ -226,6 +226,49 @@ describe('tooling stack: repository, key, topics', () => {
     expect(withTopic.length).toBe(2);
   });
 
+  test('every dead-letter queue of the stack raises an alarm on the failure topic at its first message', () => {
+    // Mutation caught: a function (the deployment recorder, the failure notifier) whose failed events pile up
+    // unseen in its queue; an alarm on another queue, or on another topic.
+    const queues = Object.keys(template.findResources('AWS::SQS::Queue')).sort();
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => (a as { Properties: Record<string, unknown> }).Properties,
+    );
+    const topic = testApp.tooling.resolve(testApp.tooling.failureTopic.topicArn) as unknown;
+    expect(queues).toHaveLength(3);
+    expect(
+      alarms
+        .map(
+          (a) => (a.Dimensions as { Value: { 'Fn::GetAtt': [string, string] } }[])[0]!.Value['Fn::GetAtt'][0],
+        )
+        .sort(),
+    ).toEqual(queues);
+    for (const alarm of alarms) {
+      expect(alarm).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [topic],
+      });
+    }
+    const descriptions = alarms.map((a) => a.AlarmDescription as string).sort();
+    expect(descriptions).toEqual([
+      'tfpf: a failed pipeline execution could not be reported (see the failure notifier dead-letter queue)',
+      'tfpf: a pipeline event could not be recorded (see the deployment recorder dead-letter queue): tfpf status and the promotion gate may miss that execution',
+      'tfpf: a release tag event could not be processed (see the release trigger dead-letter queue)',
+    ]);
+  });
+
+  test('the failure notifier rule is named, so only it may write into its encrypted dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Name: 'tfpf-release-failures',
+      EventPattern: Match.objectLike({ detail: Match.objectLike({ state: ['FAILED'] }) }),
+    });
+  });
+
   test('the pipeline stacks depend on the tooling stack but import nothing from it', () => {
     for (const env of ENVS) {
       const stack = testApp.environments[env];
@@ -275,7 +318,7 @@ describe('tooling stack: key policies (exact; the negative case of each statemen
       },
     },
     {
-      Sid: 'ReleaseTriggerAlarms',
+      Sid: 'CloudWatchAlarms',
       Effect: 'Allow',
       Principal: { Service: 'cloudwatch.amazonaws.com' },
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
@@ -288,7 +331,9 @@ describe('tooling stack: key policies (exact; the negative case of each statemen
       Principal: { Service: 'events.amazonaws.com' },
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Resource: '*',
-      Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:events:${region}:${account}:rule/*` } },
+      Condition: {
+        ArnEquals: { 'aws:SourceArn': [`arn:aws:events:${region}:${account}:rule/tfpf-release-failures`] },
+      },
     },
     logs('FailureNotifierLogs'),
     {

@@ -299,8 +299,8 @@ describe('key policy: exact conditions (account 123456789012, region eu-central-
         },
       },
     },
-    ReleaseTriggerAlarms: {
-      Sid: 'ReleaseTriggerAlarms',
+    CloudWatchAlarms: {
+      Sid: 'CloudWatchAlarms',
       Effect: 'Allow',
       Principal: { Service: 'cloudwatch.amazonaws.com' },
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
@@ -326,7 +326,7 @@ describe('key policy: exact conditions (account 123456789012, region eu-central-
     const [statements, ...others] = Object.values(keyPolicies(template));
     expect(others).toHaveLength(0);
     expect(statements!.map((s) => s.Sid ?? 'root').sort()).toEqual([
-      'ReleaseTriggerAlarms',
+      'CloudWatchAlarms',
       'ReleaseTriggerDeadLetters',
       'ReleaseTriggerLogs',
       'root',
