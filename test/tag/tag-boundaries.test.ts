@@ -1,5 +1,7 @@
-import { MAX_TAG_LENGTH, parseTag, resolveRelease } from '../../src/tag';
-import { modelWith } from '../support/config-files';
+import { MAX_TAG_LENGTH, parseTag, resolveRelease, TAG_GRAMMAR_ERE } from '../../src/tag';
+import { modelWith, shippedConfigFiles } from '../support/config-files';
+
+const shippedFactory = (): string => shippedConfigFiles().get('factory.yaml') as string;
 
 // The edges of the tag grammar, one value on each side: the length bound, the printable-ASCII range, the name,
 // region and version shapes. Each pair would let a one-character change of the grammar (an off-by-one bound, a
@@ -180,5 +182,49 @@ describe('unknown names in the configuration: the whole reason, with a suggestio
     ],
   ])('%s', (tag, reason) => {
     expect(resolveRelease(tag, config)).toMatchObject({ ok: false, reason });
+  });
+});
+
+describe('what the mutation run of src/tag left alive', () => {
+  test('DynamoDB locking names the lock table; the S3 lockfile has none', () => {
+    const factory = shippedFactory().replace(/^locking: .*$/m, '');
+    const dynamo = resolveRelease(
+      'dev_us-east-1/research/1.0',
+      modelWith({ 'factory.yaml': `${factory}locking: dynamodb\n` }),
+    );
+    expect(dynamo).toMatchObject({
+      ok: true,
+      release: { locking: 'dynamodb', lockTable: 'acme-tfstate-lock-dev' },
+    });
+    const lockfile = resolveRelease('dev_us-east-1/research/1.0', modelWith({ 'factory.yaml': factory }));
+    expect(lockfile).toMatchObject({ ok: true, release: { locking: 's3-lockfile' } });
+    expect(lockfile.ok && 'lockTable' in lockfile.release).toBe(false);
+  });
+
+  test('the configured teams are listed sorted, whatever their order in the file', () => {
+    const dev =
+      'environment: dev\nregions: [us-east-1]\nteams:\n  zeta: { account: "111111111111" }\n  alpha: { account: "222222222222" }\n';
+    expect(resolveRelease('dev_us-east-1/payments/1.0', modelWith({ 'dev.yaml': dev }))).toMatchObject({
+      reason: 'team "payments" is not configured for dev (configured: alpha, zeta)',
+    });
+  });
+
+  test('a non-string and a first segment without "_": their exact code and reason', () => {
+    expect(parseTag(7)).toEqual({ ok: false, code: 'not-a-string', reason: 'tag must be a string' });
+    expect(parseTag('dev/research/1.0')).toEqual({
+      ok: false,
+      code: 'bad-shape',
+      reason:
+        'first segment "dev" has no "_"; expected <env>_<region|global> as in <env>_<region|global>/<team>/<version>, e.g. dev_eu-central-1/research/1.4.0',
+    });
+  });
+
+  test('the POSIX form of the grammar has no (?: groups and keeps the language', () => {
+    expect(TAG_GRAMMAR_ERE.name).toBe('^[a-z][a-z0-9-]{0,30}$');
+    expect(TAG_GRAMMAR_ERE.region).toBe('^[a-z]{2,4}(-[a-z]+){1,2}-[1-9][0-9]?$');
+    expect(TAG_GRAMMAR_ERE.version).toBe(
+      '^v?(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(\\.(0|[1-9][0-9]*))?(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?$',
+    );
+    expect(TAG_GRAMMAR_ERE.maxLength).toBe(200);
   });
 });
