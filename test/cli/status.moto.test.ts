@@ -54,6 +54,18 @@ describe('tfpf status (ledger in moto DynamoDB)', () => {
   let dynamodb: DynamoDBClient;
   let store: DeploymentStore;
   let endpoint: string;
+  /** `tfpf status` on the shipped configuration against the moto ledger, with more options. */
+  const statusOfLedger = (...options: string[]): ReturnType<typeof run> =>
+    run(
+      'status',
+      '--config',
+      SHIPPED_CONFIG_DIR,
+      '--endpoint',
+      endpoint,
+      '--region',
+      'us-east-1',
+      ...options,
+    );
 
   beforeEach(async () => {
     const config = moto.clientConfig('us-east-1');
@@ -113,15 +125,7 @@ describe('tfpf status (ledger in moto DynamoDB)', () => {
   });
 
   test('one table: environment × scope × team with version, commit, state, when, tagger, drift and the last apply', async () => {
-    const { code, out, err } = await run(
-      'status',
-      '--config',
-      SHIPPED_CONFIG_DIR,
-      '--endpoint',
-      endpoint,
-      '--region',
-      'us-east-1',
-    );
+    const { code, out, err } = await statusOfLedger();
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(out.trimEnd().split('\n')).toEqual([
@@ -134,20 +138,7 @@ describe('tfpf status (ledger in moto DynamoDB)', () => {
   });
 
   test('--env and --team filter; --json prints the rows', async () => {
-    const { code, out } = await run(
-      'status',
-      '--config',
-      SHIPPED_CONFIG_DIR,
-      '--endpoint',
-      endpoint,
-      '--region',
-      'us-east-1',
-      '--env',
-      'staging',
-      '--team',
-      'research',
-      '--json',
-    );
+    const { code, out } = await statusOfLedger('--env', 'staging', '--team', 'research', '--json');
     expect(code).toBe(0);
     expect(JSON.parse(out)).toEqual([
       {
@@ -170,20 +161,7 @@ describe('tfpf status (ledger in moto DynamoDB)', () => {
     const next = registration('staging', 'eu-central-1', 'research', '1.5.0', COMMIT_B, AT + 8000_000);
     await store.recordTransition(next, { state: 'applied', at: AT + 9000_000, progress: 4 });
     await store.recordApplied(next, AT + 9000_000);
-    const { out } = await run(
-      'status',
-      '--config',
-      SHIPPED_CONFIG_DIR,
-      '--endpoint',
-      endpoint,
-      '--region',
-      'us-east-1',
-      '--env',
-      'staging',
-      '--team',
-      'research',
-      '--json',
-    );
+    const { out } = await statusOfLedger('--env', 'staging', '--team', 'research', '--json');
     expect(JSON.parse(out)).toMatchObject([{ version: '1.5.0', state: 'applied', driftedSince: null }]);
   });
 
@@ -194,17 +172,7 @@ describe('tfpf status (ledger in moto DynamoDB)', () => {
       'tfpf status: --env "prd" is not a configured environment (dev, prod, qa, staging)',
       'tfpf status: --team "ops" is not a configured team (research, risk)',
     ]);
-    const missing = await run(
-      'status',
-      '--config',
-      SHIPPED_CONFIG_DIR,
-      '--endpoint',
-      endpoint,
-      '--region',
-      'us-east-1',
-      '--table',
-      'nope',
-    );
+    const missing = await statusOfLedger('--table', 'nope');
     expect(missing.code).toBe(1);
     expect(missing.err).toContain(
       'tfpf status: cannot read the ledger table nope in us-east-1: ResourceNotFoundException',
