@@ -3,10 +3,13 @@ import type { ScannerName } from './schema';
 
 /** `team=account` pairs of an environment, sorted by team (code-unit order): the projects' TEAM_ACCOUNTS. */
 export function teamAccounts(environment: EnvironmentModel): string {
-  return Object.entries(environment.teams)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([team, { account }]) => `${team}=${account}`)
-    .join(' ');
+  return (
+    Object.entries(environment.teams)
+      // Object keys are unique, so two names are never equal.
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([team, { account }]) => `${team}=${account}`)
+      .join(' ')
+  );
 }
 
 /** Scanners with factory-owned skips, in the order their variables are written. */

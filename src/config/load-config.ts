@@ -136,13 +136,13 @@ function validate<T extends z.ZodType>(
 export function buildModel(dir: string, shownDir: string, files: readonly ConfigFile[]): FactoryModel {
   const problems: ConfigProblem[] = [];
   const show = (name: string): string => (shownDir === '' ? name : `${shownDir}/${name}`);
-  const oversized = files.filter((f) => Buffer.byteLength(f.text, 'utf8') > MAX_CONFIG_FILE_BYTES);
+  const oversized = files.filter((f) => Buffer.byteLength(f.text) > MAX_CONFIG_FILE_BYTES);
   if (oversized.length > 0) {
     throw new ConfigError(
       oversized.map((f) => ({
         file: show(f.name),
         field: '',
-        message: `is ${Buffer.byteLength(f.text, 'utf8')} bytes; configuration files are limited to ${MAX_CONFIG_FILE_BYTES} bytes (1 MiB)`,
+        message: `is ${Buffer.byteLength(f.text)} bytes; configuration files are limited to ${MAX_CONFIG_FILE_BYTES} bytes (1 MiB)`,
       })),
     );
   }

@@ -127,6 +127,14 @@ describe('drift', () => {
       `${at} "cron(0/0 6 * * ? *)": minutes "0/0" is not valid (0-59, with , - * /) (line 5)`,
     ],
     [
+      'cron(X 6 * * ? *)',
+      `${at} "cron(X 6 * * ? *)": minutes "X" is not valid (0-59, with , - * /) (line 5)`,
+    ],
+    [
+      'cron(0/5/2 6 * * ? *)',
+      `${at} "cron(0/5/2 6 * * ? *)": minutes "0/5/2" is not valid (0-59, with , - * /) (line 5)`,
+    ],
+    [
       'cron(? 6 * * ? *)',
       `${at} "cron(? 6 * * ? *)": "?" is allowed only in day-of-month and day-of-week, not in minutes (line 5)`,
     ],

@@ -113,6 +113,17 @@ describe('buildModel without a folder name', () => {
     ]);
   });
 
+  test('a stray factory.yml is not an environment: beside factory.yaml alone it is "no environments"', () => {
+    const factory = shippedConfigFiles().get('factory.yaml') as string;
+    const files = filesWith({ 'dev.yaml': null, 'qa.yaml': null, 'staging.yaml': null, 'prod.yaml': null });
+    expect(
+      problemsOf(() => buildModel('/config', '', [...files, { name: 'factory.yml', text: factory }])),
+    ).toEqual([
+      'factory.yml: rename to factory.yaml',
+      '.: no environments: add at least one <env>.yaml file next to factory.yaml',
+    ]);
+  });
+
   test('oversized texts are named as given, with their size', () => {
     const files = filesWith({ 'dev.yaml': `${DEV}#${'x'.repeat(MAX_CONFIG_FILE_BYTES)}\n` });
     expect(problemsOf(() => buildModel('/config', '', files))).toEqual([
