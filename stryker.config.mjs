@@ -17,7 +17,9 @@ process.env.TFPF_TOOLS_DIR ??= path.resolve('.tools', 'bin');
  * tag regexes) runs every test of its part, so one part with every test would take hours. The configuration is
  * six parts (`config-*`), each with the test files written for its modules: every configuration test loads a
  * configuration, so with all ten files behind every mutant the folder takes over two hours on two cores.
- * `npm run mutate` runs every part in turn; `STRYKER_PART=<part> npx stryker run` runs one.
+ * `npm run mutate` runs every part in turn; `STRYKER_PART=<part> npx stryker run` runs one. Part `config` is the
+ * whole folder with every configuration test: with `--mutate <file>:<line>-<line>` it rechecks a part's survivors
+ * against all of them (`npm run mutate:summary` lets a later report replace an earlier one's result).
  */
 const CONFIG_PARTS = {
   'config-schema': {
@@ -59,6 +61,7 @@ const PARTS = {
       { mutate, tests: tests.map((file) => `test/config/${file}.test.ts`) },
     ]),
   ),
+  config: { mutate: ['src/config/**/*.ts'], tests: ['test/config/**/*.test.ts'] },
   tag: {
     mutate: ['src/tag/**/*.ts', 'src/trigger/release-decision.ts'],
     tests: ['test/tag/**/*.test.ts', 'test/trigger/release-decision*.test.ts'],

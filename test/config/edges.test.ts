@@ -74,6 +74,17 @@ describe('environments defined more than once', () => {
   });
 });
 
+describe('the file name an environment must match', () => {
+  test('is the name without its last .yaml or .yml only; the duplicate names the line of environment', () => {
+    const regionsFirst =
+      'regions: [us-east-1]\nteams:\n  research: { account: "111111111111" }\nenvironment: dev\n';
+    expect(problemsOf({ 'dev.yml.yaml': regionsFirst })).toEqual([
+      'pipelines/dev.yml.yaml: environment: "dev" must equal the file name "dev.yml" (rename the file or the environment) (line 4)',
+      'pipelines/dev.yml.yaml: environment: "dev" is already defined in pipelines/dev.yaml (line 4)',
+    ]);
+  });
+});
+
 describe('reserved keys', () => {
   test('a reserved key is reported once, not again for what it holds', () => {
     expect(problemsOf({ 'dev.yaml': `${DEV}__proto__:\n  constructor: { prototype: 1 }\n` })).toEqual([

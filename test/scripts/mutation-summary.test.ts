@@ -1,4 +1,4 @@
-import { summaryLines, tally } from '../../scripts/mutation-summary';
+import { type ReportedMutant, summaryLines, tally } from '../../scripts/mutation-summary';
 
 // The score `npm run mutate` reports per file and for all parts together: Stryker's definition.
 
@@ -27,12 +27,21 @@ describe('tally', () => {
 });
 
 describe('summaryLines', () => {
+  const mutant = (status: string, line = 1, replacement = '""'): ReportedMutant => ({
+    status,
+    mutatorName: 'StringLiteral',
+    replacement,
+    location: { start: { line, column: 3 }, end: { line, column: 9 } },
+  });
+  const mutants = (...statuses: string[]) => ({
+    mutants: statuses.map((status, i) => mutant(status, i + 1)),
+  });
+
   test('one line per file in path order across reports, relative to the working directory, then all', () => {
-    const mutants = (...statuses: string[]) => ({ mutants: statuses.map((status) => ({ status })) });
     const lines = summaryLines(
       [
         { files: { '/repo/src/b.ts': mutants('Killed', 'Survived'), '/repo/src/a.ts': mutants('Killed') } },
-        { files: { 'src/c.ts': mutants('Ignored'), '/repo/src/a.ts': mutants('NoCoverage') } },
+        { files: { 'src/c.ts': mutants('Ignored'), '/repo/src/a.ts': mutants('Killed', 'NoCoverage') } },
       ],
       '/repo',
     );
@@ -40,6 +49,21 @@ describe('summaryLines', () => {
       ' 50.00%      1 detected     1 undetected  src/a.ts',
       ' 50.00%      1 detected     1 undetected  src/b.ts',
       '      -      0 detected     0 undetected  src/c.ts',
+      ' 50.00%      2 detected     2 undetected  all',
+    ]);
+  });
+
+  test('a later report replaces the status of the same mutant only', () => {
+    const part = {
+      files: { 'src/a.ts': { mutants: [mutant('Survived', 4), mutant('Survived', 5), mutant('Killed', 6)] } },
+    };
+    const recheck = { files: { 'src/a.ts': { mutants: [mutant('Killed', 4), mutant('Killed', 5, '"x"')] } } };
+    expect(summaryLines([part, recheck])).toEqual([
+      ' 75.00%      3 detected     1 undetected  src/a.ts',
+      ' 75.00%      3 detected     1 undetected  all',
+    ]);
+    expect(summaryLines([recheck, part])).toEqual([
+      ' 50.00%      2 detected     2 undetected  src/a.ts',
       ' 50.00%      2 detected     2 undetected  all',
     ]);
   });
