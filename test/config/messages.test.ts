@@ -225,6 +225,13 @@ describe('environment files', () => {
       ],
     ],
     [
+      'an unquoted yes is a string in YAML 1.2, not a boolean',
+      dev('protected: yes\n'),
+      [
+        `${D}: protected: must be true or false (refuse this environment without required approval); found string "yes" (line 5)`,
+      ],
+    ],
+    [
       'protected environment without approval',
       dev('protected: true\napproval: { required: false }\n'),
       [
