@@ -121,6 +121,14 @@ describe('layout', () => {
       [`${F}: layout.varFiles[0]: "{env}}/a.tfvars" has an unmatched "{" or "}" (line 10)`],
     ],
     [
+      'the root as a var file',
+      layout('varFiles: ["."]'),
+      [
+        `${F}: layout.varFiles[0]: ".": name a folder (the root "." is not allowed here) (line 10)`,
+        `${F}: layout.varFiles[0]: "." must end with .tfvars or .tfvars.json (line 10)`,
+      ],
+    ],
+    [
       'var file of another type',
       layout('varFiles: [a.tfvars.yaml]'),
       [`${F}: layout.varFiles[0]: "a.tfvars.yaml" must end with .tfvars or .tfvars.json (line 10)`],
@@ -286,6 +294,10 @@ describe('scanners', () => {
         ['checkov', 'ckv_aws_1', 'CKV_AWS_144'],
         ['checkov', 'CKV_aws', 'CKV_AWS_144'],
         ['checkov', '1CKV_AWS', 'CKV_AWS_144'],
+        ['checkov', 'CKV_AWS_1-x', 'CKV_AWS_144'],
+        ['tfsec', 'aws-s3-x.y', 'aws-s3-enable-bucket-logging'],
+        ['tfsec', 'AVD-AWS-0001x', 'aws-s3-enable-bucket-logging'],
+        ['tfsec', 'AWS001x', 'aws-s3-enable-bucket-logging'],
         ['tfsec', 'aws', 'aws-s3-enable-bucket-logging'],
         ['tfsec', 'aws-S3', 'aws-s3-enable-bucket-logging'],
         ['tfsec', 'AVD-AWS', 'aws-s3-enable-bucket-logging'],
