@@ -306,6 +306,7 @@ describe('scanners', () => {
         ['tflint', 'terraform', 'terraform_unused_declarations'],
         ['tflint', 'Terraform_x', 'terraform_unused_declarations'],
         ['tflint', 'terraform_', 'terraform_unused_declarations'],
+        ['tflint', 'terraform_x-y', 'terraform_unused_declarations'],
       ] as const
     ).map(([tool, id, example]): [string, string, string[]] => [
       `${tool} ID ${id}`,
