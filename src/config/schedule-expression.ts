@@ -122,14 +122,10 @@ function atProblem(body: string, expression: string): string | undefined {
   if (match === null)
     return `${expression}: a one-time schedule is at(yyyy-mm-ddThh:mm:ss), e.g. at(2027-01-31T06:00:00)`;
   const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as number[];
+  // A date that does not exist (31 April, 29 February of a common year, hour 24) rolls over into another one,
+  // and so does a year below 100 (Date.UTC reads it as 19xx).
   const date = new Date(Date.UTC(year as number, (month as number) - 1, day, hour, minute, second));
-  const real =
-    date.getUTCFullYear() === year &&
-    date.getUTCMonth() === (month as number) - 1 &&
-    date.getUTCDate() === day &&
-    date.getUTCHours() === hour &&
-    date.getUTCMinutes() === minute &&
-    date.getUTCSeconds() === second;
+  const real = date.toISOString().slice(0, 19) === body;
   return real ? undefined : `${expression}: ${body} is not a real date and time`;
 }
 

@@ -24,13 +24,14 @@ export class YamlSource {
     public readonly file: string,
     text: string,
   ) {
-    // YAML 1.2 (whose schema is the core schema): `yes`/`no` stay strings, duplicate keys are errors, numbers
-    // stay numbers (so an unquoted account ID is detected, never silently converted).
+    // YAML 1.2 core schema: `yes`/`no` stay strings, duplicate keys are errors, numbers stay numbers
+    // (so an unquoted account ID is detected, never silently converted).
     this.document = parseDocument(text, {
       lineCounter: this.lineCounter,
       uniqueKeys: true,
       prettyErrors: false,
       version: '1.2',
+      schema: 'core',
     });
   }
 

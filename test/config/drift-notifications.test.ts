@@ -39,6 +39,16 @@ describe('drift', () => {
     'cron(0 12 ? * 6L 2026-2030)',
     'at(2027-02-28T06:30:00)',
     'at(2028-02-29T23:59:59)',
+    'at(2000-02-29T00:00:00)',
+    'cron(0 6 LW * ? *)',
+    'cron(0 6 5W * ? *)',
+    'cron(0 6 31W * ? *)',
+    'cron(0 12 ? * L *)',
+    'cron(59 23 31 12 ? 2199)',
+    'cron(0 0 ? * 7 *)',
+    'cron(0/1 0/23 1/31 1/12 ? 1970/2199)',
+    'cron( 0 6 * * ? * )',
+    'cron(0  6\t* * ? *)',
   ])('accepts %s', (schedule) => {
     expect(scheduleExpressionProblem(schedule)).toBeUndefined();
     expect(devWith(`drift: { schedule: "${schedule}", concurrency: 10 }`)?.drift).toEqual({
@@ -158,6 +168,106 @@ describe('drift', () => {
       'at(2027-01-31T24:00:00)',
       `${at} "at(2027-01-31T24:00:00)": 2027-01-31T24:00:00 is not a real date and time (line 5)`,
     ],
+    [
+      'cron(0 6 0W * ? *)',
+      `${at} "cron(0 6 0W * ? *)": day-of-month "0W" is not valid (1-31, with , - * / ? L W) (line 5)`,
+    ],
+    [
+      'cron(0 6 32W * ? *)',
+      `${at} "cron(0 6 32W * ? *)": day-of-month "32W" is not valid (1-31, with , - * / ? L W) (line 5)`,
+    ],
+    [
+      'cron(0 6 15WX * ? *)',
+      `${at} "cron(0 6 15WX * ? *)": day-of-month "15WX" is not valid (1-31, with , - * / ? L W) (line 5)`,
+    ],
+    [
+      'cron(0 6 X15W * ? *)',
+      `${at} "cron(0 6 X15W * ? *)": day-of-month "X15W" is not valid (1-31, with , - * / ? L W) (line 5)`,
+    ],
+    [
+      'cron(0 12 ? * 6LX *)',
+      `${at} "cron(0 12 ? * 6LX *)": day-of-week "6LX" is not valid (1-7 or SUN-SAT, with , - * / ? L #) (line 5)`,
+    ],
+    [
+      'cron(0 12 ? * X6L *)',
+      `${at} "cron(0 12 ? * X6L *)": day-of-week "X6L" is not valid (1-7 or SUN-SAT, with , - * / ? L #) (line 5)`,
+    ],
+    [
+      'cron(0 12 ? * 6#3X *)',
+      `${at} "cron(0 12 ? * 6#3X *)": day-of-week "6#3X" is not valid (1-7 or SUN-SAT, with , - * / ? L #) (line 5)`,
+    ],
+    [
+      'cron(0 12 ? * X6#3 *)',
+      `${at} "cron(0 12 ? * X6#3 *)": day-of-week "X6#3" is not valid (1-7 or SUN-SAT, with , - * / ? L #) (line 5)`,
+    ],
+    [
+      'cron(1e1 6 * * ? *)',
+      `${at} "cron(1e1 6 * * ? *)": minutes "1e1" is not valid (0-59, with , - * /) (line 5)`,
+    ],
+    [
+      'cron(0/1e1 6 * * ? *)',
+      `${at} "cron(0/1e1 6 * * ? *)": minutes "0/1e1" is not valid (0-59, with , - * /) (line 5)`,
+    ],
+    [
+      'cron(0/60 6 * * ? *)',
+      `${at} "cron(0/60 6 * * ? *)": minutes "0/60" is not valid (0-59, with , - * /) (line 5)`,
+    ],
+    [
+      'cron(1-2-3 6 * * ? *)',
+      `${at} "cron(1-2-3 6 * * ? *)": minutes "1-2-3" is not valid (0-59, with , - * /) (line 5)`,
+    ],
+    [
+      'cron(0 1-24 * * ? *)',
+      `${at} "cron(0 1-24 * * ? *)": hours "1-24" is not valid (0-23, with , - * /) (line 5)`,
+    ],
+    [
+      'cron(0 6 * JAN-FOO ? *)',
+      `${at} "cron(0 6 * JAN-FOO ? *)": month "JAN-FOO" is not valid (1-12 or JAN-DEC, with , - * /) (line 5)`,
+    ],
+    [
+      'rate(x 1 day)',
+      `${at} "rate(x 1 day)": a rate is rate(<value> <unit>), e.g. rate(1 day) or rate(12 hours) (line 5)`,
+    ],
+    [
+      'rate(1 day x)',
+      `${at} "rate(1 day x)": a rate is rate(<value> <unit>), e.g. rate(1 day) or rate(12 hours) (line 5)`,
+    ],
+    [
+      'rate(1 day)x',
+      `${at} "rate(1 day)x" is not a schedule expression: use rate(<value> <minute|minutes|hour|hours|day|days>), cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>) or at(<yyyy-mm-ddThh:mm:ss>) (line 5)`,
+    ],
+    [
+      'at(2027-01-31T06:00:00Z)',
+      `${at} "at(2027-01-31T06:00:00Z)": a one-time schedule is at(yyyy-mm-ddThh:mm:ss), e.g. at(2027-01-31T06:00:00) (line 5)`,
+    ],
+    [
+      'at(x2027-01-31T06:00:00)',
+      `${at} "at(x2027-01-31T06:00:00)": a one-time schedule is at(yyyy-mm-ddThh:mm:ss), e.g. at(2027-01-31T06:00:00) (line 5)`,
+    ],
+    [
+      'at(2027-04-31T06:00:00)',
+      `${at} "at(2027-04-31T06:00:00)": 2027-04-31T06:00:00 is not a real date and time (line 5)`,
+    ],
+    [
+      'at(2027-13-01T06:00:00)',
+      `${at} "at(2027-13-01T06:00:00)": 2027-13-01T06:00:00 is not a real date and time (line 5)`,
+    ],
+    [
+      'at(2027-01-31T06:60:00)',
+      `${at} "at(2027-01-31T06:60:00)": 2027-01-31T06:60:00 is not a real date and time (line 5)`,
+    ],
+    [
+      'at(2027-01-31T06:00:60)',
+      `${at} "at(2027-01-31T06:00:60)": 2027-01-31T06:00:60 is not a real date and time (line 5)`,
+    ],
+    [
+      'at(0050-01-01T00:00:00)',
+      `${at} "at(0050-01-01T00:00:00)": 0050-01-01T00:00:00 is not a real date and time (line 5)`,
+    ],
+    [
+      'at(2100-02-29T00:00:00)',
+      `${at} "at(2100-02-29T00:00:00)": 2100-02-29T00:00:00 is not a real date and time (line 5)`,
+    ],
   ])('refuses schedule %j', (schedule, message) => {
     expect(problemsOf(`drift: { schedule: "${schedule}" }`)).toEqual([message]);
   });
@@ -228,6 +338,30 @@ describe('notifications', () => {
       'workspaceId: T01, channelId: C0123ABCDEF',
       [
         `pipelines/dev.yaml: notifications.slack.workspaceId: "T01" is not a Slack workspace ID: ${workspace}`,
+      ],
+    ],
+    [
+      'workspaceId: T0123ABCD-1, channelId: C0123ABCDEF',
+      [
+        `pipelines/dev.yaml: notifications.slack.workspaceId: "T0123ABCD-1" is not a Slack workspace ID: ${workspace}`,
+      ],
+    ],
+    [
+      'workspaceId: xT0123ABCD, channelId: C0123ABCDEF',
+      [
+        `pipelines/dev.yaml: notifications.slack.workspaceId: "xT0123ABCD" is not a Slack workspace ID: ${workspace}`,
+      ],
+    ],
+    [
+      'workspaceId: T0123ABCD, channelId: C0123ABCDEF-1',
+      [
+        `pipelines/dev.yaml: notifications.slack.channelId: "C0123ABCDEF-1" is not a Slack channel ID: ${channel}`,
+      ],
+    ],
+    [
+      'workspaceId: T0123ABCD, channelId: xC0123ABCDEF',
+      [
+        `pipelines/dev.yaml: notifications.slack.channelId: "xC0123ABCDEF" is not a Slack channel ID: ${channel}`,
       ],
     ],
     [

@@ -176,6 +176,57 @@ describe('build environment and lookups', () => {
     expect(findEnvironment(model, 'nope')).toBeUndefined();
   });
 
+  test('the build environment of the shipped factory: layout defaults and scanner settings, nothing optional', () => {
+    expect(configBuildEnvironment(modelWith().factory)).toEqual({
+      LAYOUT_REGIONAL: 'regional',
+      LAYOUT_GLOBAL: 'global',
+      LAYOUT_VARS: 'vars',
+      LAYOUT_VARIABLES:
+        'region=targetRegion\naccount=account\nenvironment=environment\nteam=team\nrelease_version=version',
+      SCANNER_FAIL_ON: 'LOW',
+      SCANNER_REPO_CONFIG: 'report',
+    });
+  });
+
+  test('every optional setting reaches the build environment, one entry a line', () => {
+    const factory = [
+      'repository: infra',
+      'stateBucketPrefix: acme-tfstate',
+      'globalRegion: us-east-1',
+      'tools: { terraform: 1.12.2, tflint: 0.64.0, tfsec: 1.28.13, checkov: 3.3.30 }',
+      'layout:',
+      '  regional: .',
+      '  global: .',
+      '  targets: { regional: module.regional, global: module.global }',
+      '  varFiles: ["env/{env}.tfvars", "env/{env}-{region}.tfvars"]',
+      '  variables: { aws_region: targetRegion, tag: version }',
+      'scanners:',
+      '  failOn: HIGH',
+      '  repoConfig: ignore',
+      '  skip:',
+      '    tfsec:',
+      '      - { id: aws-s3-enable-bucket-logging, reason: logs elsewhere }',
+      '    tflint:',
+      '      - { id: terraform_unused_declarations, reason: shared module }',
+      '      - { id: terraform_naming_convention, reason: legacy names }',
+      '',
+    ].join('\n');
+    expect(configBuildEnvironment(modelWith({ 'factory.yaml': factory }).factory)).toEqual({
+      LAYOUT_REGIONAL: '.',
+      LAYOUT_GLOBAL: '.',
+      LAYOUT_VARS: 'vars',
+      LAYOUT_TARGET_REGIONAL: 'module.regional',
+      LAYOUT_TARGET_GLOBAL: 'module.global',
+      LAYOUT_VAR_FILES: 'env/{env}.tfvars\nenv/{env}-{region}.tfvars',
+      LAYOUT_VARIABLES: 'aws_region=targetRegion\ntag=version',
+      SCANNER_FAIL_ON: 'HIGH',
+      SCANNER_REPO_CONFIG: 'ignore',
+      SCANNER_SKIP_TFSEC: 'aws-s3-enable-bucket-logging=logs elsewhere',
+      SCANNER_SKIP_TFLINT:
+        'terraform_unused_declarations=shared module\nterraform_naming_convention=legacy names',
+    });
+  });
+
   test('skip reasons reach the buildspecs trimmed, one skip a line', () => {
     const factory = [
       'repository: infra',
