@@ -66,6 +66,12 @@ describe('promotion.from', () => {
     ]);
   });
 
+  test('a chain through an unknown environment is refused at that link only', () => {
+    expect(problemsOf({ 'staging.yaml': `${staging}promotion: { from: nope }\n` })).toEqual([
+      'pipelines/staging.yaml: promotion.from: "nope" is not a configured environment; environments: dev, prod, qa, staging (line 10)',
+    ]);
+  });
+
   test('a region the source lacks is refused at the region', () => {
     const changes = {
       'staging.yaml': staging.replace(
