@@ -40,6 +40,7 @@ describe('drift', () => {
     'at(2027-02-28T06:30:00)',
     'at(2028-02-29T23:59:59)',
     'at(2000-02-29T00:00:00)',
+    'cron(0 6 ? JAN,FEB,MAR,APR,MAY,JUN,JUL,AUG,SEP,OCT,NOV,DEC SUN,MON,TUE,WED,THU,FRI,SAT *)',
     'cron(0 6 LW * ? *)',
     'cron(0 6 5W * ? *)',
     'cron(0 6 31W * ? *)',
