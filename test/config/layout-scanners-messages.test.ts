@@ -80,6 +80,11 @@ describe('layout', () => {
       ],
     ]),
     [
+      'vars not a string',
+      layout('vars: 5'),
+      [`${F}: layout.vars: must be a relative folder path; found the unquoted number 5 (line 10)`],
+    ],
+    [
       'vars at the root',
       layout('vars: .'),
       [`${F}: layout.vars: ".": name a folder (the root "." is not allowed here) (line 10)`],
