@@ -126,6 +126,13 @@ describe('layout', () => {
       [`${F}: layout.varFiles[0]: "{env}}/a.tfvars" has an unmatched "{" or "}" (line 10)`],
     ],
     [
+      'a var file that is not a string',
+      layout('varFiles: [5]'),
+      [
+        `${F}: layout.varFiles[0]: must be a var file path relative to the repository root; found the unquoted number 5 (line 10)`,
+      ],
+    ],
+    [
       'the root as a var file',
       layout('varFiles: ["."]'),
       [
