@@ -323,60 +323,16 @@ describe('notifications', () => {
   const channel =
     '"C" (public) or "G" (private) and 6-20 uppercase letters or digits (channel details in Slack) (line 5)';
   test.each([
-    [
-      'workspaceId: t0123abcd, channelId: C0123ABCDEF',
+    ...['t0123abcd', 'X0123ABCD', 'T01', 'T0123ABCD-1', 'xT0123ABCD'].map((id): [string, string[]] => [
+      `workspaceId: ${id}, channelId: C0123ABCDEF`,
       [
-        `pipelines/dev.yaml: notifications.slack.workspaceId: "t0123abcd" is not a Slack workspace ID: ${workspace}`,
+        `pipelines/dev.yaml: notifications.slack.workspaceId: "${id}" is not a Slack workspace ID: ${workspace}`,
       ],
-    ],
-    [
-      'workspaceId: X0123ABCD, channelId: C0123ABCDEF',
-      [
-        `pipelines/dev.yaml: notifications.slack.workspaceId: "X0123ABCD" is not a Slack workspace ID: ${workspace}`,
-      ],
-    ],
-    [
-      'workspaceId: T01, channelId: C0123ABCDEF',
-      [
-        `pipelines/dev.yaml: notifications.slack.workspaceId: "T01" is not a Slack workspace ID: ${workspace}`,
-      ],
-    ],
-    [
-      'workspaceId: T0123ABCD-1, channelId: C0123ABCDEF',
-      [
-        `pipelines/dev.yaml: notifications.slack.workspaceId: "T0123ABCD-1" is not a Slack workspace ID: ${workspace}`,
-      ],
-    ],
-    [
-      'workspaceId: xT0123ABCD, channelId: C0123ABCDEF',
-      [
-        `pipelines/dev.yaml: notifications.slack.workspaceId: "xT0123ABCD" is not a Slack workspace ID: ${workspace}`,
-      ],
-    ],
-    [
-      'workspaceId: T0123ABCD, channelId: C0123ABCDEF-1',
-      [
-        `pipelines/dev.yaml: notifications.slack.channelId: "C0123ABCDEF-1" is not a Slack channel ID: ${channel}`,
-      ],
-    ],
-    [
-      'workspaceId: T0123ABCD, channelId: xC0123ABCDEF',
-      [
-        `pipelines/dev.yaml: notifications.slack.channelId: "xC0123ABCDEF" is not a Slack channel ID: ${channel}`,
-      ],
-    ],
-    [
-      'workspaceId: T0123ABCD, channelId: "#releases"',
-      [
-        `pipelines/dev.yaml: notifications.slack.channelId: "#releases" is not a Slack channel ID: ${channel}`,
-      ],
-    ],
-    [
-      'workspaceId: T0123ABCD, channelId: D0123ABCD',
-      [
-        `pipelines/dev.yaml: notifications.slack.channelId: "D0123ABCD" is not a Slack channel ID: ${channel}`,
-      ],
-    ],
+    ]),
+    ...['C0123ABCDEF-1', 'xC0123ABCDEF', '#releases', 'D0123ABCD'].map((id): [string, string[]] => [
+      `workspaceId: T0123ABCD, channelId: ${JSON.stringify(id)}`,
+      [`pipelines/dev.yaml: notifications.slack.channelId: "${id}" is not a Slack channel ID: ${channel}`],
+    ]),
     [
       'workspaceId: T0123ABCD, channelId: 12345678',
       [

@@ -10,7 +10,7 @@ import {
 import { teamAccounts } from '../../src/config/build-environment';
 import { allowedKeysAt, formatFieldPath } from '../../src/config/schema-paths';
 import { closest, didYouMean } from '../../src/config/suggest';
-import { modelWith } from '../support/config-files';
+import { modelWith, SHIPPED_CONFIG_BUILD_ENVIRONMENT } from '../support/config-files';
 
 // The small pieces every configuration message is made of: field paths, the keys allowed where an unknown key
 // was found, "did you mean" hints, the problem lines and the error that collects them.
@@ -177,15 +177,7 @@ describe('build environment and lookups', () => {
   });
 
   test('the build environment of the shipped factory: layout defaults and scanner settings, nothing optional', () => {
-    expect(configBuildEnvironment(modelWith().factory)).toEqual({
-      LAYOUT_REGIONAL: 'regional',
-      LAYOUT_GLOBAL: 'global',
-      LAYOUT_VARS: 'vars',
-      LAYOUT_VARIABLES:
-        'region=targetRegion\naccount=account\nenvironment=environment\nteam=team\nrelease_version=version',
-      SCANNER_FAIL_ON: 'LOW',
-      SCANNER_REPO_CONFIG: 'report',
-    });
+    expect(configBuildEnvironment(modelWith().factory)).toEqual(SHIPPED_CONFIG_BUILD_ENVIRONMENT);
   });
 
   test('every optional setting reaches the build environment, one entry a line', () => {

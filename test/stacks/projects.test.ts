@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { loadBuildSpec } from '../../src/pipeline/buildspec-loader';
 import { toolsLockFiles } from '../../src/pipeline/terraform-projects';
-import { modelWith } from '../support/config-files';
+import { modelWith, SHIPPED_CONFIG_BUILD_ENVIRONMENT } from '../support/config-files';
 import { buildTestApp, FIXTURE_BUILDSPECS, projectBuildSpec } from '../support/test-app';
 
 type ProjectJson = {
@@ -58,13 +58,7 @@ describe('CodeBuild projects (default config, dev)', () => {
         TFLINT_VERSION: '0.64.0',
         TFSEC_VERSION: model.factory.tools.tfsec,
         CHECKOV_VERSION: '3.3.30',
-        LAYOUT_REGIONAL: 'regional',
-        LAYOUT_GLOBAL: 'global',
-        LAYOUT_VARS: 'vars',
-        LAYOUT_VARIABLES:
-          'region=targetRegion\naccount=account\nenvironment=environment\nteam=team\nrelease_version=version',
-        SCANNER_FAIL_ON: 'LOW',
-        SCANNER_REPO_CONFIG: 'report',
+        ...SHIPPED_CONFIG_BUILD_ENVIRONMENT,
         PLAN_ROLE_NAME: 'tfpf-dev-plan',
         APPLY_ROLE_NAME: 'tfpf-dev-apply',
         AWS_PARTITION: 'aws',

@@ -38,6 +38,17 @@ export function filesWith(changes: Record<string, string | null>): ConfigFile[] 
   return [...files.entries()].map(([name, text]) => ({ name, text }));
 }
 
+/** The build environment the shipped factory.yaml gives every project: layout defaults and scanner settings. */
+export const SHIPPED_CONFIG_BUILD_ENVIRONMENT: Readonly<Record<string, string>> = {
+  LAYOUT_REGIONAL: 'regional',
+  LAYOUT_GLOBAL: 'global',
+  LAYOUT_VARS: 'vars',
+  LAYOUT_VARIABLES:
+    'region=targetRegion\naccount=account\nenvironment=environment\nteam=team\nrelease_version=version',
+  SCANNER_FAIL_ON: 'LOW',
+  SCANNER_REPO_CONFIG: 'report',
+};
+
 /** The shipped tools lock file's name (it sits next to factory.yaml). */
 export const LOCK_FILE_NAME = 'tools.lock.json';
 
